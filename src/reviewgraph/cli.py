@@ -18,16 +18,92 @@ Handler = Callable[[argparse.Namespace], int]
 
 # --- parse (sources -> records) -------------------------------------------------------------
 def cmd_parse(args: argparse.Namespace) -> int:
-    raise ReviewGraphError("parse: not implemented yet")
+    """Print the records of the pages; warnings go to stderr as `file:line: message`.
+
+    Exit status: 0 clean, 1 records printed but with warnings, 2 an error (or any warning
+    with --strict, in which case nothing is printed on stdout).
+    """
+    import json
+    import os
+
+    from reviewgraph.parser import format_record, load_known_places, parse_file
+
+    known_places = load_known_places()
+    records, problems = [], []
+    for page in args.pages:
+        result = parse_file(page, known_places)
+        records.extend(result.records)
+        problems.extend(result.problems)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems and args.strict:
+        raise ReviewGraphError(f"{len(problems)} warning(s) and --strict is set")
+    if args.json:
+        output = json.dumps([record.to_json() for record in records], ensure_ascii=False,
+                            indent=2)
+    else:
+        output = "\n\n".join(format_record(record) for record in records)
+    try:
+        print(output)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader stopped early (`| head`): not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's exit quiet
+    return 1 if problems else 0
 
 
 # --- build / validate (records -> graph -> validation) --------------------------------------
 def cmd_build(args: argparse.Namespace) -> int:
-    raise ReviewGraphError("build: not implemented yet")
+    """Build, validate and write the graph; warnings go to stderr as `file:line: message`.
+
+    Exit status: 0 built (warnings, if any, printed), 1 the graph failed validation (the report
+    is printed and nothing is written), 2 an error (or any warning with --strict).
+    """
+    import logging
+    from pathlib import Path
+
+    from reviewgraph.build import BuildFailed, build
+    from reviewgraph.paths import DEFAULT_BUILD_DIR
+    from reviewgraph.terms import DEFAULT_BASE_IRI
+
+    # rdflib logs a traceback for an ill-typed literal; validation reports it readably instead.
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
+    out_dir = Path(args.out) if args.out else DEFAULT_BUILD_DIR
+    try:
+        report = build(args.pages, out_dir, args.base or DEFAULT_BASE_IRI, args.strict)
+    except BuildFailed as failure:
+        print(failure.report.text(), file=sys.stderr)
+        print(f"reviewgraph build: {failure}", file=sys.stderr)
+        return 1
+    for problem in report.warnings:
+        print(problem, file=sys.stderr)
+    if report.validation is not None:
+        for result in report.validation.warnings:
+            print(result, file=sys.stderr)
+    matched = sum(1 for iri in report.localities.values() if iri)
+    print(f"built {report.reviews} reviews ({report.triples} triples) from "
+          f"{len(report.pages)} page(s) into {out_dir}: {len(report.warnings)} warning(s), "
+          f"{matched}/{len(report.localities)} localities matched; the graph conforms")
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    raise ReviewGraphError("validate: not implemented yet")
+    """Validate a graph file (default: the build's Turtle) and print the readable report.
+
+    Exit status: 0 conforms, 1 violations, 2 the graph cannot be read.
+    """
+    import logging
+    from pathlib import Path
+
+    from reviewgraph.build import TURTLE_FILE
+    from reviewgraph.paths import DEFAULT_BUILD_DIR
+    from reviewgraph.validation import read_graph, validate
+
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
+    path = Path(args.graph) if args.graph else DEFAULT_BUILD_DIR / TURTLE_FILE
+    report = validate(read_graph(path))
+    print(f"validating {path}")
+    print(report.text())
+    return 0 if report.conforms else 1
 
 
 # --- serve / query (store -> web; SPARQL client) --------------------------------------------
@@ -41,7 +117,44 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 # --- link (external identifiers) ------------------------------------------------------------
 def cmd_link(args: argparse.Namespace) -> int:
-    raise ReviewGraphError("link: not implemented yet")
+    """Ask --endpoint for Wikidata items carrying each place's GSS code (P836) and write a
+    mapping CSV for a person to review (--out, default build/wikidata-candidates.csv; "-" for
+    stdout). The places are the built graph's (build/reviewgraph.ttl) if it exists, else every
+    locality in the reference data. Nothing is asserted: reviewed rows go into
+    data/reference/locality-links.csv by hand."""
+    from pathlib import Path
+
+    from rdflib import Graph
+
+    from reviewgraph.links import wikidata_candidates, write_candidates
+    from reviewgraph.paths import DEFAULT_BUILD_DIR
+    from reviewgraph.places import Places, places_to_link
+
+    built = DEFAULT_BUILD_DIR / "reviewgraph.ttl"
+    graph = Graph()
+    if built.exists():
+        try:
+            graph.parse(built, format="turtle")
+        except Exception as error:  # rdflib raises several parser exception types
+            raise ReviewGraphError(f"{built}: cannot read the graph: {error}") from error
+        origin = str(built)
+    else:
+        for triple in Places.load().triples():
+            graph.add(triple)
+        origin = "the reference data (no build/reviewgraph.ttl)"
+    places = places_to_link(graph)
+    if not places:
+        raise ReviewGraphError(f"no localities with a GSS code in {origin}")
+    candidates = wikidata_candidates(args.endpoint, places)
+    default_out = DEFAULT_BUILD_DIR / "wikidata-candidates.csv"
+    out = None if args.out == "-" else Path(args.out or default_out)
+    write_candidates(out, candidates)
+    found = sum(1 for c in candidates if c.wikidata)
+    differing = sum(1 for c in candidates if c.status == "differs from current link")
+    print(f"{len(places)} places from {origin}: {found} candidate item(s), {differing} differing "
+          f"from current links; {'written to ' + str(out) if out else 'printed'} for review "
+          "(nothing asserted)", file=sys.stderr)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,136 @@
+"""Page latency (p50/p95) per page type on the embedded Oxigraph store.
+
+    python bench/pages.py --build bench/work/build-10000        # a `reviewgraph build` folder
+    python bench/pages.py --ntriples bench/out/synthetic-10000.nt
+
+Requests go through the whole WSGI stack (Flask test client: routing, queries, templates,
+validators) in one process, so the numbers are the server's own time without the network.
+Each page type is measured over many different entities, first without the per-build caches
+("cold": every entity seen for the first time) and then again ("warm"). Targets (issue 4):
+review, locality, theme and keyword pages p50 <= 5 ms; the facet index p50 <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph
+from flask import Flask
+
+from reviewgraph.terms import DEFAULT_BASE_IRI
+from reviewgraph.web.pages import register_pages
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_iri: str
+    build_dir: Path | None
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def entities(store: pyoxigraph.Store, cls: str, limit: int, rng: random.Random) -> list[str]:
+    rows = list(store.query(f"SELECT ?e WHERE {{ ?e a <{cls}> }}"))
+    iris = sorted(row[0].value for row in rows)
+    rng.shuffle(iris)
+    return iris[:limit]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build", type=Path, help="a build folder (reviewgraph.nt inside)")
+    parser.add_argument("--ntriples", type=Path, help="an N-Triples file")
+    parser.add_argument("--requests", type=int, default=200, help="requests per page type")
+    args = parser.parse_args(argv)
+    source = args.build / "reviewgraph.nt" if args.build else args.ntriples
+    if source is None:
+        parser.error("give --build or --ntriples")
+
+    store = pyoxigraph.Store()
+    started = time.perf_counter()
+    store.bulk_load(path=str(source), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    print(f"loaded {source} in {time.perf_counter() - started:.1f} s")
+    app = Flask("bench")
+    site = register_pages(app, store, Settings(DEFAULT_BASE_IRI, args.build))
+    client = app.test_client()
+    started = time.perf_counter()
+    collection = site.collection
+    print(f"index of {len(collection.reviews)} reviews built in "
+          f"{time.perf_counter() - started:.1f} s")
+
+    rng = random.Random(4)
+    rg = "https://reviewgraph.example/def/"
+    n = args.requests
+
+    def pages(cls: str) -> list[str]:
+        return ["/page/" + iri[len(DEFAULT_BASE_IRI):] for iri in entities(store, rg + cls, n,
+                                                                           rng)]
+
+    keywords = [v for v in collection.facets["keyword"].values()]
+    themes = [v for v in collection.facets["theme"].values()]
+    localities = [v for v in collection.facets["locality"].values()]
+    words = ["abuse", "neglect", "school", "domestic violence", "health visitor", "risk",
+             "mental health", "police", "sleep", "curiosity"]
+
+    def index_url(i: int) -> str:
+        # A mix: plain, search, one facet, two facets, search + facets, later pages.
+        kind = i % 6
+        if kind == 0:
+            return f"/reviews?page={1 + i % 5}"
+        if kind == 1:
+            return f"/reviews?q={words[i % len(words)]}"
+        if kind == 2:
+            return f"/reviews?keyword={keywords[i % len(keywords)].key}"
+        if kind == 3 and themes:
+            return (f"/reviews?keyword={keywords[i % len(keywords)].key}"
+                    f"&theme={themes[i % len(themes)].key}")
+        if kind == 4:
+            return (f"/reviews?q={words[i % len(words)]}"
+                    f"&locality={localities[i % len(localities)].key}&sort=title")
+        return f"/reviews?year={2015 + i % 11}&page=2"
+
+    groups = {
+        "review": pages("CaseReview"),
+        "locality": pages("Locality"),
+        "theme": pages("LearningTheme"),
+        "keyword": pages("Keyword"),
+        "agency": pages("Agency"),
+        "reviews index (facets)": [index_url(i) for i in range(n)],
+        "home": ["/"] * min(n, 20),
+        "data (RDF, Turtle)": [p.replace("/page/", "/data/") + ".ttl"
+                               for p in pages("CaseReview")],
+    }
+    print(f"{'page type':26} {'n':>5} {'cold p50':>9} {'cold p95':>9} {'warm p50':>9} "
+          f"{'warm p95':>9}  (ms)")
+    for name, urls in groups.items():
+        if not urls:
+            print(f"{name:26} (none in this graph)")
+            continue
+        timings = []
+        for _ in range(2):
+            run = []
+            for url in urls:
+                started = time.perf_counter()
+                response = client.get(url)
+                run.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    print(f"  {url}: {response.status_code}", file=sys.stderr)
+            timings.append(run)
+        cold, warm = timings
+        print(f"{name:26} {len(urls):5} {statistics.median(cold):9.2f} "
+              f"{percentile(cold, 0.95):9.2f} {statistics.median(warm):9.2f} "
+              f"{percentile(warm, 0.95):9.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,336 @@
+"""Controlled vocabularies (SKOS) and the matchers that link records to them.
+
+The vocabularies live in data/vocabularies/ as Turtle with IRIs relative to the graph's base IRI
+(<theme/safe-sleep> becomes {base}theme/safe-sleep), so a graph built under another base IRI
+carries its own copy. Records name concepts by label; this module resolves those labels:
+
+- keywords: every keyword a listing gives becomes a concept; keyword-mapping.csv (variant,concept)
+  folds wording drift ("parents with X" / "parents who have X", singular / plural) into one
+  concept whose other wordings are skos:altLabels. The mapping is explicit so a person reviews it;
+  `suggest_keyword_variants` only proposes entries for it.
+- learning themes: each theme publishes its rg:matchPattern regular expressions; a learning point
+  links to every theme one of whose patterns it contains.
+- review types, outcomes, report types: labels and altLabels, matched ignoring case.
+- age bands: an ISO 8601 duration falls in the band whose [rg:ageFrom, rg:ageBelow) holds it.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import SKOS
+
+from reviewgraph.errors import ReviewGraphError
+from reviewgraph.paths import VOCABULARIES_DIR
+from reviewgraph.terms import DEFAULT_BASE_IRI, RG
+
+KEYWORD_MAPPING_FILE = "keyword-mapping.csv"
+# Vocabulary files loaded as they are (keywords.ttl holds the keyword scheme; its concepts
+# are generated from the keywords seen).
+VOCABULARY_FILES = (
+    "keywords.ttl",
+    "themes.ttl",
+    "review-types.ttl",
+    "outcomes.ttl",
+    "report-types.ttl",
+    "age-bands.ttl",
+)
+KEYWORD_SCHEME = "scheme/keywords"
+
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
+
+
+def slugify(text: str) -> str:
+    """A readable IRI segment: lower case ASCII words joined by hyphens ("Eli and Micah" ->
+    "eli-and-micah"); apostrophes vanish so "child's" gives "childs"."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"['\u2019]", "", text.lower())
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def _label_key(label: str) -> str:
+    """How labels are compared: case, apostrophes, hyphens and spacing do not matter."""
+    text = label.casefold().replace("\u2019", "'").replace("\u2010", "-")
+    return re.sub(r"[\s\-_]+", " ", text).strip().rstrip(".")
+
+
+@dataclass(frozen=True)
+class Concept:
+    iri: URIRef
+    pref_label: str
+
+
+@dataclass
+class ConceptScheme:
+    """A scheme read from Turtle: its concepts, findable by any of their labels or their slug."""
+
+    iri: URIRef
+    concept_class: URIRef
+    concepts: dict[URIRef, Concept] = field(default_factory=dict)
+    _by_label: dict[str, URIRef] = field(default_factory=dict)
+
+    @classmethod
+    def from_graph(cls, graph: Graph, scheme: URIRef, concept_class: URIRef) -> ConceptScheme:
+        result = cls(iri=scheme, concept_class=concept_class)
+        for concept in sorted(graph.subjects(SKOS.inScheme, scheme)):
+            if not isinstance(concept, URIRef):
+                continue
+            pref = graph.value(concept, SKOS.prefLabel)
+            result.concepts[concept] = Concept(concept, str(pref) if pref else str(concept))
+            labels = [str(concept).rsplit("/", 1)[-1]]
+            labels += [str(x) for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
+                       for x in graph.objects(concept, p)]
+            for label in labels:
+                result._by_label.setdefault(_label_key(label), concept)
+        return result
+
+    def find(self, label: str) -> Concept | None:
+        """The concept with this label, altLabel or id (ignoring case), or None."""
+        iri = self._by_label.get(_label_key(label))
+        return self.concepts[iri] if iri is not None else None
+
+
+@dataclass(frozen=True)
+class ThemeMatch:
+    theme: URIRef
+    pattern: str  # the rg:matchPattern that matched
+    matched: str  # the text it matched
+
+
+class ThemeMatcher:
+    """Links text to learning themes by the themes' published patterns (nothing else)."""
+
+    def __init__(self, patterns: dict[URIRef, list[str]]) -> None:
+        self._patterns: list[tuple[URIRef, str, re.Pattern[str]]] = []
+        for theme in sorted(patterns):
+            for pattern in sorted(patterns[theme]):
+                try:
+                    compiled = re.compile(rf"(?<![\w-])(?:{pattern})", re.IGNORECASE)
+                except re.error as error:
+                    raise ReviewGraphError(
+                        f"themes.ttl: pattern {pattern!r} of {theme} is not a valid regular "
+                        f"expression: {error}"
+                    ) from None
+                self._patterns.append((theme, pattern, compiled))
+
+    def matches(self, text: str) -> list[ThemeMatch]:
+        """Every (theme, pattern) that matches, the first match of each pattern."""
+        found = []
+        for theme, pattern, compiled in self._patterns:
+            match = compiled.search(text)
+            if match:
+                found.append(ThemeMatch(theme, pattern, match.group(0)))
+        return found
+
+    def themes(self, text: str) -> list[URIRef]:
+        """The sorted themes the text matches."""
+        return sorted({match.theme for match in self.matches(text)})
+
+
+_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+
+
+def duration_days(duration: str) -> float | None:
+    """An ISO 8601 date duration (P8D, P3M, P16Y, P1Y6M, P2W) in days; None if not one."""
+    match = _DURATION.match(duration)
+    if not match or duration == "P":
+        return None
+    years, months, weeks, days = (int(part) if part else 0 for part in match.groups())
+    return years * 365.25 + months * 30.4375 + weeks * 7 + days
+
+
+@dataclass(frozen=True)
+class AgeBand:
+    iri: URIRef
+    from_days: float
+    below_days: float | None
+
+
+@dataclass(frozen=True)
+class KeywordConcept:
+    iri: URIRef
+    pref_label: str
+
+
+class KeywordVocabulary:
+    """Keyword concepts: one per keyword seen, after the reviewed variant mapping."""
+
+    def __init__(self, base: str, mapping: dict[str, str]) -> None:
+        self.base = base
+        self.scheme = URIRef(base + KEYWORD_SCHEME)
+        self.mapping = mapping  # label key of a variant -> preferred label of its concept
+
+    def concept(self, keyword: str) -> KeywordConcept:
+        pref = self.mapping.get(_label_key(keyword), keyword.strip().rstrip("."))
+        return KeywordConcept(URIRef(f"{self.base}keyword/{slugify(pref)}"), pref)
+
+    def triples(self, keywords_seen: Iterable[str]) -> list[Triple]:
+        """The concepts of the keywords seen: prefLabel from the mapping (or the first wording
+        in sorted order), every other wording seen or mapped as an altLabel."""
+        wordings: dict[URIRef, set[str]] = {}
+        prefs: dict[URIRef, str] = {}
+        for keyword in sorted(set(keywords_seen)):
+            concept = self.concept(keyword)
+            prefs.setdefault(concept.iri, concept.pref_label)
+            wordings.setdefault(concept.iri, set()).add(keyword.strip().rstrip("."))
+        for variant_key, pref in self.mapping.items():
+            iri = URIRef(f"{self.base}keyword/{slugify(pref)}")
+            if iri in wordings:
+                wordings[iri].add(variant_key)
+        triples: list[Triple] = []
+        for iri in sorted(prefs):
+            pref = prefs[iri]
+            triples += [
+                (iri, RDF.type, RG.Keyword),
+                (iri, RDF.type, SKOS.Concept),
+                (iri, SKOS.prefLabel, Literal(pref, lang="en")),
+                (iri, SKOS.inScheme, self.scheme),
+                (iri, SKOS.topConceptOf, self.scheme),
+                (self.scheme, SKOS.hasTopConcept, iri),
+            ]
+            alt_keys = {_label_key(pref)}
+            for wording in sorted(wordings[iri]):
+                if _label_key(wording) not in alt_keys:
+                    alt_keys.add(_label_key(wording))
+                    triples.append((iri, SKOS.altLabel, Literal(wording, lang="en")))
+        return triples
+
+
+def _singular(word: str) -> str:
+    for plural, singular in (("ies", "y"), ("ses", "s"), ("s", "")):
+        if word.endswith(plural) and len(word) > len(plural) + 2:
+            return word[: -len(plural)] + singular
+    return word
+
+
+def _fold(label: str) -> str:
+    """A loose form for spotting drift: singular words, 'parents with' = 'parents who have'."""
+    text = _label_key(label)
+    text = re.sub(r"\bwho (have|has)\b", "with", text)
+    text = re.sub(r"\b(a|an|the)\b ", "", text)
+    text = text.replace("-", " ")
+    return " ".join(_singular(word) for word in text.split())
+
+
+def suggest_keyword_variants(
+    keywords: Iterable[str], mapping: dict[str, str]
+) -> list[tuple[str, str]]:
+    """Pairs (variant, concept) of keywords that look like wording drift of each other but that
+    the mapping does not fold yet: candidates for a person to add to keyword-mapping.csv."""
+    vocabulary = KeywordVocabulary("", mapping)
+    by_fold: dict[str, set[str]] = {}
+    for keyword in set(keywords):
+        by_fold.setdefault(_fold(keyword), set()).add(vocabulary.concept(keyword).pref_label)
+    suggestions = []
+    for labels in by_fold.values():
+        if len(labels) > 1:
+            concept, *variants = sorted(labels)
+            suggestions += [(variant, concept) for variant in variants]
+    return sorted(suggestions)
+
+
+def read_keyword_mapping(path: Path) -> dict[str, str]:
+    """variant,concept rows -> {label key of variant: concept preferred label}."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise ReviewGraphError(f"{path}: cannot read the keyword mapping: {error}") from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows or [cell.strip() for cell in rows[0]] != ["variant", "concept"]:
+        raise ReviewGraphError(f"{path}:1: the header must be 'variant,concept'")
+    mapping: dict[str, str] = {}
+    concepts = {_label_key(row[1]) for row in rows[1:] if len(row) == 2}
+    for number, row in enumerate(rows[1:], start=2):
+        if not row or not "".join(row).strip():
+            continue
+        if len(row) != 2 or not row[0].strip() or not row[1].strip():
+            raise ReviewGraphError(f"{path}:{number}: expected two values 'variant,concept'")
+        variant, concept = _label_key(row[0]), row[1].strip()
+        if variant in concepts:
+            raise ReviewGraphError(
+                f"{path}:{number}: {row[0]!r} is itself a concept; map variants straight "
+                "to the concept (no chains)"
+            )
+        if mapping.get(variant, concept) != concept:
+            raise ReviewGraphError(
+                f"{path}:{number}: {row[0]!r} is mapped to both {mapping[variant]!r} "
+                f"and {concept!r}"
+            )
+        mapping[variant] = concept
+    return mapping
+
+
+@dataclass
+class Vocabularies:
+    """Every controlled vocabulary under one base IRI, ready to resolve record values."""
+
+    base: str
+    graph: Graph  # the static schemes' triples (themes, types, outcomes, age bands, ...)
+    keywords: KeywordVocabulary
+    themes: ThemeMatcher
+    review_types: ConceptScheme
+    outcomes: ConceptScheme
+    report_types: ConceptScheme
+    age_bands: list[AgeBand]
+
+    def age_band(self, duration: str) -> URIRef | None:
+        days = duration_days(duration)
+        if days is None:
+            return None
+        for band in self.age_bands:
+            if days >= band.from_days and (band.below_days is None or days < band.below_days):
+                return band.iri
+        return None
+
+
+def load_vocabularies(
+    base: str = DEFAULT_BASE_IRI, directory: Path = VOCABULARIES_DIR
+) -> Vocabularies:
+    """Read data/vocabularies/ under the given base IRI."""
+    graph = Graph()
+    for name in VOCABULARY_FILES:
+        path = directory / name
+        try:
+            graph.parse(path, format="turtle", publicID=base)
+        except FileNotFoundError:
+            raise ReviewGraphError(f"{path}: vocabulary not found") from None
+        except Exception as error:  # rdflib raises several syntax error types
+            raise ReviewGraphError(f"{path}: cannot read the vocabulary: {error}") from None
+
+    patterns: dict[URIRef, list[str]] = {}
+    for theme in graph.subjects(RDF.type, RG.LearningTheme):
+        patterns[theme] = [str(p) for p in graph.objects(theme, RG.matchPattern)]
+        if not patterns[theme]:
+            raise ReviewGraphError(f"themes.ttl: theme {theme} has no rg:matchPattern")
+
+    bands = []
+    for band in graph.subjects(RDF.type, RG.AgeBand):
+        start = graph.value(band, RG.ageFrom)
+        below = graph.value(band, RG.ageBelow)
+        start_days = duration_days(str(start)) if start is not None else None
+        if start_days is None:
+            raise ReviewGraphError(f"age-bands.ttl: age band {band} needs an rg:ageFrom duration")
+        bands.append(AgeBand(band, start_days, duration_days(str(below)) if below else None))
+
+    return Vocabularies(
+        base=base,
+        graph=graph,
+        keywords=KeywordVocabulary(base, read_keyword_mapping(directory / KEYWORD_MAPPING_FILE)),
+        themes=ThemeMatcher(patterns),
+        review_types=ConceptScheme.from_graph(
+            graph, URIRef(base + "scheme/review-types"), RG.ReviewType
+        ),
+        outcomes=ConceptScheme.from_graph(graph, URIRef(base + "scheme/outcomes"), RG.Outcome),
+        report_types=ConceptScheme.from_graph(
+            graph, URIRef(base + "scheme/report-types"), RG.ReportType
+        ),
+        age_bands=sorted(bands, key=lambda band: band.from_days),
+    )

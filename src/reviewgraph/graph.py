@@ -1,0 +1,405 @@
+"""Records -> an rdflib Graph with stable, readable IRIs.
+
+Entity IRIs are built from what the listing says, under a configurable base IRI, so the same
+input always gives the same IRIs:
+
+    {base}review/{year}-{locality slug or "anonymous"}-{title slug}
+    {base}child/{review-slug}-{n}          {base}learning/{review-slug}-{n}
+    {base}recommendation/{review-slug}-{n} {base}incident/{review-slug}
+    {base}report/{review-slug}             {base}source/{file stem}
+    {base}source/{file stem}/lines-{first}-{last}
+    {base}locality/{slug}  {base}keyword/{slug}  {base}theme/{slug}  {base}agency/{id} ...
+
+Places (issue 5) plug in through the `Places` protocol: graph building asks it for the IRI of
+each locality named and adds the triples it returns; without one, localities are minted from
+their names (`MintedPlaces`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import PurePath
+from typing import Protocol, runtime_checkable
+
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, PROV, SKOS, VOID
+
+from reviewgraph.agencies import AGENCIES_FILE, AgencyMatcher, default_matcher
+from reviewgraph.concepts import Triple, Vocabularies, slugify
+from reviewgraph.errors import Problem, ReviewGraphError
+from reviewgraph.records import Record
+from reviewgraph.terms import FABIO, PREFIXES, RG, RG_IRI, SCHEMA
+
+SEXES = {"female": SCHEMA.Female, "male": SCHEMA.Male}
+DATASET_PATH = "dataset"  # {base}dataset: the VoID/DCAT description of the whole graph
+
+
+@runtime_checkable
+class Places(Protocol):
+    """What graph building needs from the places stage (src/reviewgraph/places.py).
+
+    - resolve(name): the locality IRI for a place named in a listing, or None with a warning
+      (the review then keeps rg:localityAsWritten but no rg:locality link);
+    - triples(): every triple about the localities, councils and partnerships resolved so far
+      (called once, after every record);
+    - optional review_triples(review_iri, record): extra triples about one review (e.g. its
+      rg:partnership), called for each review.
+    """
+
+    def resolve(self, name: str) -> tuple[URIRef | None, Problem | None]: ...
+
+    def triples(self) -> Iterable[Triple]: ...
+
+
+class MintedPlaces:
+    """Default places: one rg:Locality per distinct name, IRI {base}locality/{slug}."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self._names: dict[URIRef, str] = {}
+
+    def resolve(self, name: str) -> tuple[URIRef | None, Problem | None]:
+        slug = slugify(name)
+        if not slug:
+            return None, Problem(f"locality {name!r} gives no IRI")
+        iri = URIRef(f"{self.base}locality/{slug}")
+        self._names.setdefault(iri, name)
+        return iri, None
+
+    def triples(self) -> Iterable[Triple]:
+        for iri in sorted(self._names):
+            yield (iri, RDF.type, RG.Locality)
+            yield (iri, RDFS.label, Literal(self._names[iri]))
+
+
+@dataclass
+class GraphResult:
+    graph: Graph
+    warnings: list[Problem] = field(default_factory=list)
+    localities: dict[str, str | None] = field(default_factory=dict)  # name -> IRI (None: unmatched)
+    reviews: dict[str, str] = field(default_factory=dict)  # review IRI -> label
+
+
+def review_slug(record: Record) -> str:
+    place = slugify(record.locality) if record.locality else "anonymous"
+    return "-".join(part for part in (str(record.year), place or "anonymous",
+                                      slugify(record.title)) if part)
+
+
+def review_label(record: Record) -> str:
+    return f"{record.title} ({record.locality or 'anonymous'}, {record.year})"
+
+
+def _date_literal(text: str) -> Literal | None:
+    """'2023' -> xsd:gYear, '2021-09' -> xsd:gYearMonth, '2021-09-14' -> xsd:date."""
+    for pattern, datatype in ((r"\d{4}", XSD.gYear), (r"\d{4}-\d{2}", XSD.gYearMonth),
+                              (r"\d{4}-\d{2}-\d{2}", XSD.date)):
+        if re.fullmatch(pattern, text):
+            return Literal(text, datatype=datatype)
+    return None
+
+
+def _content(record: Record) -> dict:
+    """What a record says, without where it was read: two listings of one review compare equal."""
+    return replace(record, source=None).to_json()  # type: ignore[arg-type]
+
+
+class _Builder:
+    def __init__(self, vocabularies: Vocabularies, places: Places,
+                 agencies: AgencyMatcher) -> None:
+        self.base = vocabularies.base
+        self.vocabularies = vocabularies
+        self.places = places
+        self.agencies = agencies
+        self.graph = Graph()
+        for prefix, namespace in PREFIXES.items():
+            self.graph.bind(prefix, namespace)
+        self.warnings: list[Problem] = []
+        self.localities: dict[str, str | None] = {}
+        self.reviews: dict[str, str] = {}
+        self.keywords_seen: set[str] = set()
+        self.sources: dict[str, URIRef] = {}  # source file as given -> source page IRI
+        self._source_files: dict[URIRef, str] = {}
+        self._contents: dict[URIRef, dict] = {}
+
+    def iri(self, *parts: str) -> URIRef:
+        return URIRef(self.base + "/".join(parts))
+
+    def add(self, subject: URIRef, predicate: URIRef, value: URIRef | Literal | None) -> None:
+        if value is not None:
+            self.graph.add((subject, predicate, value))
+
+    def text(self, subject: URIRef, predicate: URIRef, value: str | None) -> None:
+        if value is not None and value.strip():
+            self.graph.add((subject, predicate, Literal(value.strip())))
+
+    def warn(self, record: Record, message: str, entity: str) -> None:
+        self.warnings.append(Problem(message, record.source.file, record.source.first_line, entity))
+
+    # --- provenance -------------------------------------------------------------------------
+    def source_page(self, file: str) -> URIRef:
+        if file in self.sources:
+            return self.sources[file]
+        name = PurePath(file).name
+        stem = slugify(PurePath(file).stem) or "page"
+        page = self.iri("source", stem)
+        if page in self._source_files and self._source_files[page] != name:
+            # Two pages with one stem (page.txt and page.html): keep both, told apart by suffix.
+            page = self.iri("source", slugify(name))
+        self._source_files[page] = name
+        self.sources[file] = page
+        self.add(page, RDF.type, RG.SourcePage)
+        self.text(page, RDFS.label, name)
+        self.text(page, RG.fileName, name)
+        return page
+
+    def source_extract(self, review: URIRef, record: Record) -> None:
+        page = self.source_page(record.source.file)
+        first, last = record.source.first_line, record.source.last_line
+        extract = URIRef(f"{page}/lines-{first}-{last}")
+        self.add(extract, RDF.type, RG.SourceExtract)
+        self.text(extract, RDFS.label, f"{PurePath(record.source.file).name} lines {first}-{last}")
+        self.add(extract, RG.firstLine, Literal(first, datatype=XSD.positiveInteger))
+        self.add(extract, RG.lastLine, Literal(last, datatype=XSD.positiveInteger))
+        self.add(extract, DCTERMS.isPartOf, page)
+        self.add(review, RG.sourceExtract, extract)
+        self.add(review, PROV.wasDerivedFrom, extract)
+        self.add(review, PROV.hadPrimarySource, page)
+
+    # --- one review ---------------------------------------------------------------------------
+    def review(self, record: Record) -> None:
+        slug = review_slug(record)
+        review = self.iri("review", slug)
+        content = _content(record)
+        if review in self._contents:
+            if self._contents[review] == content:
+                # The same review listed again (e.g. on a yearly page and "new in the
+                # collection"): one review, read from two places.
+                self.source_extract(review, record)
+                return
+            number = 2
+            while self.iri("review", f"{slug}-{number}") in self._contents:
+                number += 1
+            slug = f"{slug}-{number}"
+            self.warn(record, f"another review has the same year, place and title; this one "
+                      f"is {slug}", review_label(record))
+            review = self.iri("review", slug)
+        self._contents[review] = content
+        label = review_label(record)
+        self.reviews[str(review)] = label
+
+        self.add(review, RDF.type, RG.CaseReview)
+        self.add(review, RDF.type, FABIO.CaseReport)
+        self.text(review, RDFS.label, label)
+        self.text(review, DCTERMS.title, record.title)
+        self.add(review, RG.year, Literal(f"{record.year:04d}", datatype=XSD.gYear))
+        if record.month:
+            self.add(review, RG.month, Literal(record.month, datatype=XSD.integer))
+            issued = Literal(f"{record.year:04d}-{record.month:02d}", datatype=XSD.gYearMonth)
+        else:
+            issued = Literal(f"{record.year:04d}", datatype=XSD.gYear)
+        self.add(review, DCTERMS.issued, issued)
+        self.source_extract(review, record)
+
+        if record.locality:
+            self.text(review, RG.localityAsWritten, record.locality)
+            self.add(review, RG.locality, self.locality(record, record.locality, label))
+        for place in record.places_mentioned:
+            self.add(review, RG.mentionsPlace, self.locality(record, place, label))
+        extra = getattr(self.places, "review_triples", None)
+        if extra is not None:
+            for triple in extra(review, record):
+                self.graph.add(triple)
+
+        self.text(review, RG.publisherNote, record.publisher_note)
+        self.text(review, DCTERMS.abstract, record.summary)
+        self.text(review, RG.background, record.background)
+        self.text(review, RG.reviewModel, record.model)
+
+        if record.review_type:
+            concept = self.vocabularies.review_types.find(record.review_type)
+            if concept is None:
+                self.warn(record, f"review type {record.review_type!r} is not in "
+                          "review-types.ttl", label)
+            else:
+                self.add(review, RG.reviewType, concept.iri)
+        if record.report_type:
+            self.report(review, slug, record, label)
+
+        self.children(review, slug, record, label)
+        self.incident(review, slug, record, label)
+
+        for keyword in record.keywords:
+            if keyword.strip():
+                self.keywords_seen.add(keyword)
+                self.add(review, DCTERMS.subject, self.vocabularies.keywords.concept(keyword).iri)
+        for agency in sorted(set(record.agencies)):
+            self.add(review, RG.mentionsAgency, self.iri("agency", agency))
+
+        for number, text in enumerate(record.learning, start=1):
+            point = self.iri("learning", f"{slug}-{number}")
+            self.add(review, RG.hasLearningPoint, point)
+            self.add(point, RDF.type, RG.LearningPoint)
+            self.text(point, RDFS.label, f"Learning point {number} of {label}")
+            self.text(point, SCHEMA.text, text)
+            self.add(point, RG.position, Literal(number, datatype=XSD.positiveInteger))
+            for theme in self.vocabularies.themes.themes(text):
+                self.add(point, RG.learningTheme, theme)
+
+        for number, recommendation in enumerate(record.recommendations, start=1):
+            node = self.iri("recommendation", f"{slug}-{number}")
+            self.add(review, RG.hasRecommendation, node)
+            self.add(node, RDF.type, RG.Recommendation)
+            self.text(node, RDFS.label, f"Recommendation {number} of {label}")
+            self.text(node, SCHEMA.text, recommendation.text)
+            self.add(node, RG.position, Literal(number, datatype=XSD.positiveInteger))
+            for addressee in recommendation.addressees:
+                self.text(node, RG.addressee, addressee)
+                for agency in self.agencies.find(addressee):
+                    self.add(node, RG.addressedTo, self.iri("agency", agency))
+            for theme in self.vocabularies.themes.themes(recommendation.text):
+                self.add(node, RG.learningTheme, theme)
+
+    def locality(self, record: Record, name: str, label: str) -> URIRef | None:
+        iri, problem = self.places.resolve(name)
+        self.localities[name] = str(iri) if iri is not None else None
+        if problem is not None:
+            self.warnings.append(Problem(problem.message, record.source.file,
+                                         record.source.first_line, problem.entity or label))
+        return iri
+
+    def report(self, review: URIRef, slug: str, record: Record, label: str) -> None:
+        concept = self.vocabularies.report_types.find(record.report_type or "")
+        if concept is None:
+            self.warn(record, f"report type {record.report_type!r} is not in report-types.ttl",
+                      label)
+            return
+        report = self.iri("report", slug)
+        self.add(review, RG.hasReport, report)
+        self.add(report, RDF.type, RG.ReportDocument)
+        self.text(report, RDFS.label, f"{concept.pref_label.capitalize()} of {label}")
+        self.add(report, RG.reportType, concept.iri)
+        url = getattr(record, "report_url", None)
+        if url:
+            self.add(report, SCHEMA.url, URIRef(url))
+
+    def outcome(self, record: Record, value: str, label: str) -> URIRef | None:
+        concept = self.vocabularies.outcomes.find(value)
+        if concept is None:
+            self.warn(record, f"outcome {value!r} is not in outcomes.ttl", label)
+            return None
+        return concept.iri
+
+    def children(self, review: URIRef, slug: str, record: Record, label: str) -> None:
+        if record.children.count is not None:
+            self.add(review, RG.childCount,
+                     Literal(record.children.count, datatype=XSD.nonNegativeInteger))
+        for number, child in enumerate(record.children.children, start=1):
+            node = self.iri("child", f"{slug}-{number}")
+            self.add(review, RG.concernsChild, node)
+            self.add(node, RDF.type, RG.Child)
+            name = child.pseudonym or f"Child {number}"
+            self.text(node, RDFS.label, f"{name}, child {number} of {label}"
+                      if child.pseudonym else f"{name} of {label}")
+            self.text(node, RG.pseudonym, child.pseudonym)
+            self.add(node, RG.position, Literal(number, datatype=XSD.positiveInteger))
+            if child.age:
+                band = self.vocabularies.age_band(child.age)
+                if band is None:
+                    self.warn(record, f"age {child.age!r} of child {number} is not an ISO 8601 "
+                              "duration like P8D, P3M or P16Y", label)
+                else:
+                    self.add(node, RG.age, Literal(child.age, datatype=XSD.duration))
+                    self.add(node, RG.ageBand, band)
+            if child.sex:
+                sex = SEXES.get(child.sex.lower())
+                if sex is None:
+                    self.warn(record, f"sex {child.sex!r} of child {number} is neither "
+                              "'female' nor 'male'", label)
+                self.add(node, SCHEMA.gender, sex)
+            if child.outcome:
+                self.add(node, RG.outcome, self.outcome(record, child.outcome, label))
+
+    def incident(self, review: URIRef, slug: str, record: Record, label: str) -> None:
+        outcomes = [iri for value in record.outcome
+                    if (iri := self.outcome(record, value, label)) is not None]
+        date = None
+        if record.incident_date:
+            date = _date_literal(record.incident_date)
+            if date is None:
+                self.warn(record, f"incident date {record.incident_date!r} is not YYYY, "
+                          "YYYY-MM or YYYY-MM-DD", label)
+        if not outcomes and date is None:
+            return
+        node = self.iri("incident", slug)
+        self.add(review, RG.incident, node)
+        self.add(node, RDF.type, RG.Incident)
+        self.text(node, RDFS.label, f"Incident of {label}")
+        self.add(node, RG.incidentDate, date)
+        for outcome in outcomes:
+            self.add(node, RG.outcome, outcome)
+
+    # --- the rest ------------------------------------------------------------------------------
+    def finish(self) -> None:
+        for triple in self.places.triples():
+            self.graph.add(triple)
+        for triple in self.vocabularies.keywords.triples(self.keywords_seen):
+            self.graph.add(triple)
+        self.graph += self.vocabularies.graph
+        self.graph += agency_graph(self.base)
+        self.dataset()
+
+    def dataset(self) -> None:
+        """A minimal VoID/DCAT description of the graph (the pages engineer extends it)."""
+        dataset = self.iri(DATASET_PATH)
+        g = self.graph
+        g.add((dataset, RDF.type, VOID.Dataset))
+        g.add((dataset, RDF.type, DCAT.Dataset))
+        g.add((dataset, RDFS.label, Literal("ReviewGraph")))
+        g.add((dataset, DCTERMS.title, Literal("ReviewGraph: child safeguarding case reviews",
+                                               lang="en")))
+        g.add((dataset, DCTERMS.description, Literal(
+            "Case reviews into the death or serious harm of children, read from NSPCC National "
+            "Collection of Case Reviews listing pages, with their learning, recommendations, "
+            "keywords, agencies and places.", lang="en")))
+        g.add((dataset, VOID.uriSpace, Literal(self.base)))
+        g.add((dataset, VOID.vocabulary, URIRef(RG_IRI)))
+        for page in sorted(set(self.sources.values())):
+            g.add((dataset, DCTERMS.source, page))
+        for scheme in sorted(g.subjects(RDF.type, SKOS.ConceptScheme)):
+            g.add((dataset, DCAT.themeTaxonomy, scheme))
+        for review in sorted(self.reviews)[:1]:
+            g.add((dataset, VOID.exampleResource, URIRef(review)))
+        # Count last, and count this triple too.
+        g.add((dataset, VOID.triples, Literal(len(g) + 1, datatype=XSD.nonNegativeInteger)))
+
+
+def agency_graph(base: str) -> Graph:
+    """The agency vocabulary's triples under the given base IRI."""
+    try:
+        return Graph().parse(AGENCIES_FILE, format="turtle", publicID=base)
+    except FileNotFoundError:
+        raise ReviewGraphError(f"{AGENCIES_FILE}: agency vocabulary not found") from None
+
+
+def build_graph(
+    records: Sequence[Record],
+    vocabularies: Vocabularies,
+    places: Places | None = None,
+    agencies: AgencyMatcher | None = None,
+) -> GraphResult:
+    """The RDF graph of the records, their vocabularies' concepts and a dataset description.
+
+    `agencies` resolves recommendation addressees to agency concepts (default: the project's
+    agency vocabulary, whose triples the graph includes); `places` resolves localities
+    (default: minted from their names)."""
+    if not vocabularies.base.endswith(("/", "#")):
+        raise ReviewGraphError(f"base IRI {vocabularies.base!r} must end with '/' or '#'")
+    builder = _Builder(vocabularies, places or MintedPlaces(vocabularies.base),
+                       agencies or default_matcher())
+    for record in records:
+        builder.review(record)
+    builder.finish()
+    return GraphResult(builder.graph, builder.warnings, builder.localities, builder.reviews)

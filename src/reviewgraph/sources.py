@@ -1,0 +1,230 @@
+"""Read a saved listing page (plain text or HTML) into numbered lines of text.
+
+Plain text keeps its own line numbers. HTML saved from the website becomes one line per block
+element (paragraph, heading, list item, table cell ...), numbered by the line of the element in
+the HTML file, with scripts, styles and page navigation (nav, header, footer) dropped. Every way a
+file can be unreadable is a ReviewGraphError naming the file, never a traceback.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from reviewgraph.errors import ReviewGraphError
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Elements whose start or end breaks the text into a new line.
+BLOCK_TAGS = _word_set(
+    "address article aside blockquote body br dd details dialog div dl dt fieldset figcaption "
+    "figure h1 h2 h3 h4 h5 h6 hr li main ol p pre section summary table tbody td tfoot th thead "
+    "tr ul caption"
+)
+# Elements whose whole content is not page text: code, styling and site navigation.
+SKIPPED_TAGS = _word_set(
+    "script style nav header footer noscript template svg head iframe object button form select "
+    "canvas"
+)
+VOID_TAGS = _word_set(
+    "area base br col embed hr img input link meta param source track wbr"
+)
+
+# C0 control characters other than tab, newline, carriage return and form feed: a text page
+# never holds them, a binary file almost always does.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class NumberedLine:
+    """One non-blank line of page text and where it came from (1-based line in the file)."""
+
+    number: int
+    text: str
+    tag: str | None = None  # the HTML block element it came from ("h2", "p", "li"); None for text
+
+
+@dataclass(frozen=True)
+class SourcePage:
+    """A page's readable text: its non-blank lines, in order."""
+
+    file: str  # the path as given, for messages and provenance
+    encoding: str  # the encoding the bytes decoded with
+    is_html: bool
+    lines: list[NumberedLine]
+
+
+def decode_page(data: bytes, file: str) -> tuple[str, str]:
+    """Decode a page's bytes: UTF-8 (with or without BOM), UTF-16 with a BOM, else Windows-1252.
+
+    Returns (text, encoding). Raises ReviewGraphError for empty, binary or undecodable bytes.
+    """
+    if not data.strip():
+        raise ReviewGraphError(f"{file}: the file is empty")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text, encoding = data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as error:
+            raise ReviewGraphError(
+                f"{file}: starts with a UTF-16 byte order mark but is not valid UTF-16 "
+                f"(byte {error.start})"
+            ) from None
+    elif b"\x00" in data:
+        raise ReviewGraphError(f"{file}: looks like a binary file (it contains NUL bytes), "
+                               "not a saved text or HTML page")
+    else:
+        try:
+            text, encoding = data.decode("utf-8-sig"), "utf-8"
+        except UnicodeDecodeError as utf8_error:
+            try:
+                # cp1252 leaves five byte values undefined, so it fails on most non-text bytes.
+                text, encoding = data.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError as cp_error:
+                raise ReviewGraphError(
+                    f"{file}: cannot read the text encoding: not UTF-8 (bad byte 0x"
+                    f"{data[utf8_error.start]:02x} at offset {utf8_error.start}), not UTF-16 "
+                    f"(no byte order mark), not Windows-1252 (undefined byte 0x"
+                    f"{data[cp_error.start]:02x} at offset {cp_error.start}); save the page "
+                    "as UTF-8"
+                ) from None
+    controls = len(_CONTROL.findall(text))
+    if controls and controls * 100 >= len(text) or controls > 20:
+        raise ReviewGraphError(
+            f"{file}: looks like a binary file ({controls} control characters after decoding as "
+            f"{encoding}), not a saved text or HTML page"
+        )
+    if not text.strip():
+        raise ReviewGraphError(f"{file}: the file is empty (only white space)")
+    return text, encoding
+
+
+def looks_like_html(text: str, path: Path) -> bool:
+    if path.suffix.lower() in {".html", ".htm", ".xhtml"}:
+        return True
+    head = text.lstrip()[:500].lower()
+    return head.startswith(("<!doctype html", "<html")) or "<body" in head
+
+
+def read_page(path: str | Path) -> SourcePage:
+    """Read a saved page file into its non-blank lines."""
+    file = str(path)
+    path = Path(path)
+    if not path.exists():
+        raise ReviewGraphError(f"{file}: no such file")
+    if path.is_dir():
+        raise ReviewGraphError(f"{file}: is a folder, not a page file")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ReviewGraphError(f"{file}: cannot read the file ({error.strerror})") from None
+    text, encoding = decode_page(data, file)
+    if looks_like_html(text, path):
+        lines = html_lines(text)
+        is_html = True
+    else:
+        lines = text_lines(text)
+        is_html = False
+    if not lines:
+        raise ReviewGraphError(f"{file}: the page has no readable text")
+    return SourcePage(file=file, encoding=encoding, is_html=is_html, lines=lines)
+
+
+def text_lines(text: str) -> list[NumberedLine]:
+    """Plain text: every non-blank line, white space collapsed, with its line number."""
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        cleaned = _SPACE.sub(" ", raw.replace("\u00a0", " ")).strip()
+        if cleaned:
+            lines.append(NumberedLine(number, cleaned))
+    return lines
+
+
+class _BlockTextParser(HTMLParser):
+    """Collects the text of block elements as lines, skipping non-content elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[NumberedLine] = []
+        self._parts: list[str] = []
+        self._line: int | None = None  # line of the block element the current text belongs to
+        self._tag: str | None = None
+        self._block_stack: list[tuple[str, int]] = []
+        self._skip_depth = 0
+        self._skip_stack: list[str] = []
+
+    def _flush(self) -> None:
+        text = _SPACE.sub(" ", "".join(self._parts).replace("\u00a0", " ")).strip()
+        if text:
+            line = self._line if self._line is not None else self.getpos()[0]
+            self.lines.append(NumberedLine(line, text, self._tag))
+        self._parts = []
+        self._line = None
+        self._tag = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in SKIPPED_TAGS or _is_navigation(attrs):
+            if tag not in VOID_TAGS:
+                self._skip_stack.append(tag)
+            return
+        if self._skip_stack:
+            return
+        if tag in BLOCK_TAGS:
+            self._flush()
+            if tag not in VOID_TAGS:
+                self._block_stack.append((tag, self.getpos()[0]))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not self._skip_stack and tag in BLOCK_TAGS:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skip_stack:
+            if tag == self._skip_stack[-1]:
+                self._skip_stack.pop()
+            elif tag in self._skip_stack:  # tolerate unclosed children of a skipped element
+                while self._skip_stack and self._skip_stack.pop() != tag:
+                    pass
+            return
+        if tag in BLOCK_TAGS:
+            self._flush()
+            for index in range(len(self._block_stack) - 1, -1, -1):
+                if self._block_stack[index][0] == tag:
+                    del self._block_stack[index:]
+                    break
+
+    def handle_data(self, data: str) -> None:
+        if self._skip_stack:
+            return
+        if self._line is None and data.strip():
+            if self._block_stack:
+                self._tag, self._line = self._block_stack[-1]
+            else:
+                leading = data[: len(data) - len(data.lstrip())]
+                self._line = self.getpos()[0] + leading.count("\n")
+        self._parts.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def _is_navigation(attrs: list[tuple[str, str | None]]) -> bool:
+    """ARIA roles that mark site navigation rather than content (a div acting as a nav)."""
+    for name, value in attrs:
+        if name == "role" and value in {"navigation", "banner", "contentinfo", "search"}:
+            return True
+    return False
+
+
+def html_lines(text: str) -> list[NumberedLine]:
+    parser = _BlockTextParser()
+    parser.feed(text)
+    parser.close()
+    return parser.lines

@@ -1,0 +1,394 @@
+"""The reviews index of one build: facets, full-text search, counts and related reviews.
+
+The graph is read-only between builds, so the pages compute the things every listing needs
+(facet counts that combine, search, per-year counts, co-occurrence, related reviews) from an
+index built once per build from three named queries (`collection-*.rq`). Sets of reviews are
+Python ints used as bit sets: bit i is the i-th review in newest-first order, so intersecting
+two sets is one `&`, counting is `int.bit_count()` and the newest-first page of a result is its
+lowest set bits.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+
+# (facet key, heading): the order the index page shows them in.
+FACETS: list[tuple[str, str]] = [
+    ("year", "Year"),
+    ("locality", "Locality"),
+    ("region", "Region or nation"),
+    ("keyword", "Keyword"),
+    ("theme", "Learning theme"),
+    ("agency", "Agency"),
+    ("outcome", "Outcome"),
+    ("age", "Child's age"),
+    ("type", "Review type"),
+    ("report", "Report type"),
+]
+FACET_NAMES = dict(FACETS)
+
+SORTS = {"newest": "Newest first", "oldest": "Oldest first", "title": "Title A to Z"}
+
+_WORD = re.compile(r"[^\W_]+")
+# Fields searched, in the order snippets are taken from them.
+SEARCH_FIELDS = ("title", "summary", "learning", "recommendations", "background")
+FIELD_NAMES = {
+    "title": "Title", "summary": "Summary", "learning": "Learning",
+    "recommendations": "Recommendations", "background": "Background",
+}
+
+
+class Iri(str):
+    """An IRI among query results (a plain str is a literal's lexical form)."""
+
+    __slots__ = ()
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
+
+
+@dataclass
+class ReviewEntry:
+    """One review as the index knows it. `position` is its bit in every review set."""
+
+    iri: str
+    title: str
+    label: str
+    year: int
+    month: int | None
+    summary: str
+    texts: dict[str, list[str]] = field(default_factory=dict)
+    position: int = 0
+
+
+@dataclass
+class FacetValue:
+    facet: str
+    key: str  # what the URL carries (?keyword=domestic-abuse)
+    iri: str | None
+    label: str
+    members: int = 0  # bit set of reviews
+    positions: list[int] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.positions)
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    value: FacetValue
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Result:
+    """A search and facet selection applied: which reviews, and the counts for refining it."""
+
+    members: int
+    total: int
+    terms: list[str]
+    selected: dict[str, list[FacetValue]]
+
+
+def _key_for(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] or iri
+
+
+def _bits_low_first(members: int) -> Iterator[int]:
+    while members:
+        low = members & -members
+        yield low.bit_length() - 1
+        members ^= low
+
+
+def _bits_high_first(members: int) -> Iterator[int]:
+    while members:
+        top = members.bit_length() - 1
+        yield top
+        members ^= 1 << top
+
+
+class Collection:
+    """Everything the listing pages need, computed once from the rows of the collection queries."""
+
+    def __init__(
+        self,
+        review_rows: Iterable[Mapping[str, object]],
+        facet_rows: Iterable[Mapping[str, object]],
+        text_rows: Iterable[Mapping[str, object]],
+    ) -> None:
+        entries: dict[str, ReviewEntry] = {}
+        for row in review_rows:
+            iri = str(row["review"])
+            if iri in entries:
+                continue
+            title = str(row.get("title") or row.get("label") or _key_for(iri))
+            label = str(row.get("label") or title)
+            month = row.get("month")
+            entries[iri] = ReviewEntry(
+                iri=iri, title=title, label=label, year=int(str(row["year"])[:4]),
+                month=int(str(month)) if month is not None and str(month).isdigit() else None,
+                summary=str(row.get("summary") or ""),
+            )
+        # Newest first, then by label: bit i of every set is reviews[i].
+        self.reviews = sorted(
+            entries.values(), key=lambda r: (-r.year, -(r.month or 0), r.label.casefold(), r.iri)
+        )
+        for position, entry in enumerate(self.reviews):
+            entry.position = position
+        self.by_iri = {entry.iri: entry for entry in self.reviews}
+        self.everything = (1 << len(self.reviews)) - 1
+
+        self.facets: dict[str, dict[str, FacetValue]] = {name: {} for name, _ in FACETS}
+        self._by_value_iri: dict[str, FacetValue] = {}
+        self.values_of: list[list[FacetValue]] = [[] for _ in self.reviews]
+        for entry in self.reviews:
+            self._add(entry, "year", str(entry.year), None, str(entry.year))
+        for row in facet_rows:
+            entry = self.by_iri.get(str(row["review"]))
+            if entry is None:
+                continue
+            value = row["value"]
+            facet = str(row["facet"])
+            if isinstance(value, Iri):
+                label = str(row.get("valueLabel") or _key_for(value))
+                self._add(entry, facet, None, str(value), label)
+            else:  # a literal value (the nation of a locality): its text is key and label
+                self._add(entry, facet, str(value), None, str(row.get("valueLabel") or value))
+        for values in self.facets.values():
+            for value in values.values():
+                value.positions.sort()
+
+        for row in text_rows:
+            entry = self.by_iri.get(str(row["review"]))
+            if entry is not None:
+                entry.texts.setdefault(str(row["field"]), []).append(str(row["text"]))
+        for entry in self.reviews:
+            for texts in entry.texts.values():
+                texts.sort()
+
+        postings: dict[str, int] = defaultdict(int)
+        for entry in self.reviews:
+            bit = 1 << entry.position
+            for token in set(words(" ".join(self._searchable(entry)))):
+                postings[token] |= bit
+        self._postings = dict(postings)
+        self._vocabulary = sorted(postings)
+        self.title_order = sorted(
+            range(len(self.reviews)), key=lambda i: (self.reviews[i].title.casefold(), i)
+        )
+
+    def _add(self, entry: ReviewEntry, facet: str, key: str | None, iri: str | None,
+             label: str) -> None:
+        values = self.facets.setdefault(facet, {})
+        value = self._by_value_iri.get(f"{facet} {iri}") if iri else values.get(key or "")
+        if value is None:
+            key = key or _key_for(iri or "")
+            while key in values:  # two IRIs ending alike: keep both reachable
+                key += "-"
+            value = FacetValue(facet, key, iri, label)
+            values[key] = value
+            if iri:
+                self._by_value_iri[f"{facet} {iri}"] = value
+        bit = 1 << entry.position
+        if not value.members & bit:
+            value.members |= bit
+            value.positions.append(entry.position)
+            self.values_of[entry.position].append(value)
+
+    @staticmethod
+    def _searchable(entry: ReviewEntry) -> Iterator[str]:
+        yield entry.title
+        yield entry.label
+        yield entry.summary
+        for texts in entry.texts.values():
+            yield from texts
+
+    # --- lookups --------------------------------------------------------------------------
+    def value_for_iri(self, facet: str, iri: str) -> FacetValue | None:
+        return self._by_value_iri.get(f"{facet} {iri}")
+
+    def any_value_for_iri(self, iri: str) -> FacetValue | None:
+        for facet, _ in FACETS:
+            value = self._by_value_iri.get(f"{facet} {iri}")
+            if value is not None:
+                return value
+        return None
+
+    def sorted_values(self, facet: str) -> list[FacetValue]:
+        values = list(self.facets.get(facet, {}).values())
+        if facet == "year":
+            return sorted(values, key=lambda v: v.key, reverse=True)
+        return sorted(values, key=lambda v: (-v.count, v.label.casefold()))
+
+    # --- search and facets ----------------------------------------------------------------
+    def search(self, query: str) -> tuple[int, list[str]]:
+        """Reviews containing every word of `query` (as a word or the start of one)."""
+        terms = list(dict.fromkeys(words(query)))[:12]
+        members = self.everything
+        for term in terms:
+            start = bisect.bisect_left(self._vocabulary, term)
+            matched = 0
+            for token in self._vocabulary[start:]:
+                if not token.startswith(term):
+                    break
+                matched |= self._postings[token]
+            members &= matched
+            if not members:
+                break
+        return members, terms
+
+    def apply(self, query: str, selection: Mapping[str, Iterable[str]]) -> Result:
+        """Search, then narrow by every selected facet value (each one refines the result)."""
+        members, terms = self.search(query) if query.strip() else (self.everything, [])
+        selected: dict[str, list[FacetValue]] = {}
+        for facet, keys in selection.items():
+            values = self.facets.get(facet, {})
+            for key in keys:
+                value = values.get(key)
+                if value is None:
+                    members = 0  # an unknown value matches nothing, visibly
+                    selected.setdefault(facet, []).append(FacetValue(facet, key, None, key))
+                    continue
+                members &= value.members
+                selected.setdefault(facet, []).append(value)
+        return Result(members, members.bit_count(), terms, selected)
+
+    def facet_counts(self, result: Result, facet: str) -> list[FacetCount]:
+        """Each value of `facet` with how many of the result's reviews it would leave."""
+        chosen = {value.key for value in result.selected.get(facet, [])}
+        counts = []
+        for value in self.facets.get(facet, {}).values():
+            count = (result.members & value.members).bit_count()
+            if count or value.key in chosen:
+                counts.append(FacetCount(value, count, value.key in chosen))
+        if facet == "year":
+            counts.sort(key=lambda c: c.value.key, reverse=True)
+        else:
+            counts.sort(key=lambda c: (-c.count, c.value.label.casefold()))
+        return counts
+
+    def page(self, members: int, sort: str, offset: int, limit: int) -> list[ReviewEntry]:
+        if sort == "title":
+            found = []
+            skipped = 0
+            for position in self.title_order:
+                if members >> position & 1:
+                    if skipped < offset:
+                        skipped += 1
+                        continue
+                    found.append(self.reviews[position])
+                    if len(found) == limit:
+                        break
+            return found
+        bits = _bits_high_first(members) if sort == "oldest" else _bits_low_first(members)
+        found = []
+        for index, position in enumerate(bits):
+            if index >= offset + limit:
+                break
+            if index >= offset:
+                found.append(self.reviews[position])
+        return found
+
+    # --- per-entity figures ---------------------------------------------------------------
+    def per_year(self, members: int) -> list[tuple[int, int]]:
+        """(year, reviews) for every year of the collection, oldest first, zeros included."""
+        years = sorted(self.facets["year"].values(), key=lambda v: v.key)
+        return [(int(v.key), (members & v.members).bit_count()) for v in years]
+
+    def cooccurring(self, members: int, facet: str, exclude: FacetValue | None,
+                    limit: int = 10) -> list[tuple[FacetValue, int]]:
+        found = []
+        for value in self.facets.get(facet, {}).values():
+            if value is exclude:
+                continue
+            count = (members & value.members).bit_count()
+            if count:
+                found.append((value, count))
+        found.sort(key=lambda pair: (-pair[1], pair[0].label.casefold()))
+        return found[:limit]
+
+    def related(self, entry: ReviewEntry, limit: int = 5) -> list[tuple[ReviewEntry, list[str]]]:
+        """Reviews sharing the most themes and keywords with `entry`, and what they share."""
+        shared: dict[int, set[str]] = defaultdict(set)
+        for value in self.values_of[entry.position]:
+            if value.facet not in ("theme", "keyword"):
+                continue
+            for position in value.positions:
+                if position != entry.position:
+                    shared[position].add(value.label)
+        ranked = sorted(shared.items(), key=lambda item: (-len(item[1]), item[0]))[:limit]
+        return [(self.reviews[position], sorted(labels, key=str.casefold))
+                for position, labels in ranked]
+
+    def counts(self, facet: str, limit: int | None = None) -> list[tuple[FacetValue, int]]:
+        pairs = [(value, value.count) for value in self.sorted_values(facet)]
+        return pairs[:limit] if limit else pairs
+
+    # --- snippets -------------------------------------------------------------------------
+    def snippets(self, entry: ReviewEntry, terms: list[str], width: int = 90,
+                 most: int = 3) -> list[tuple[str, Markup]]:
+        """Escaped extracts around the first match in each field, the matches in <mark>."""
+        if not terms:
+            return []
+        pattern = re.compile(
+            r"(?<![^\W_])(?:" + "|".join(re.escape(t) for t in terms) + r")[^\W_]*",
+            re.IGNORECASE,
+        )
+        found: list[tuple[str, Markup]] = []
+        for name in SEARCH_FIELDS:
+            if name == "title":
+                texts = [entry.title]
+            elif name == "summary":
+                texts = [entry.summary]
+            else:
+                texts = entry.texts.get(name, [])
+            for text in texts:
+                match = pattern.search(text)
+                if match is None:
+                    continue
+                start = max(0, match.start() - width)
+                end = min(len(text), match.end() + width)
+                found.append((FIELD_NAMES[name], highlight(text, pattern, start, end)))
+                break
+            if len(found) >= most:
+                break
+        return found
+
+    def profile(self, members: int, facet: str, limit: int = 10
+                ) -> list[tuple[FacetValue, int, float, float]]:
+        """(value, reviews here, share here, share in the whole collection) for a subset."""
+        here_total = members.bit_count() or 1
+        everywhere_total = len(self.reviews) or 1
+        rows = []
+        for value, count in self.cooccurring(members, facet, None, limit):
+            rows.append((value, count, count / here_total, value.count / everywhere_total))
+        return rows
+
+    def counter(self, facet: str) -> Counter[str]:
+        return Counter({value.key: value.count for value in self.facets.get(facet, {}).values()})
+
+
+def highlight(text: str, pattern: re.Pattern[str], start: int, end: int) -> Markup:
+    """text[start:end] escaped, every match of `pattern` wrapped in <mark>, ellipses at cuts."""
+    parts: list[Markup | str] = []
+    if start > 0:
+        parts.append("… ")
+    cursor = start
+    for match in pattern.finditer(text, start, end):
+        parts.append(escape(text[cursor:match.start()]))
+        parts.append(Markup("<mark>") + escape(match.group(0)) + Markup("</mark>"))
+        cursor = match.end()
+    parts.append(escape(text[cursor:end]))
+    if end < len(text):
+        parts.append(" …")
+    return Markup("").join(escape(part) for part in parts)

@@ -1,0 +1,239 @@
+"""The build: data/ builds and validates; output is deterministic and atomic; the command line
+gives clear messages and exit codes for bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from reviewgraph.build import (
+    JSONLD_FILE,
+    NTRIPLES_FILE,
+    OUTPUT_FILES,
+    REPORT_FILE,
+    TURTLE_FILE,
+    BuildFailed,
+    build,
+    load_build,
+    read_report,
+)
+from reviewgraph.errors import ReviewGraphError
+from reviewgraph.paths import PROJECT_ROOT
+
+# Made-up pages (not copied from any listing).
+GOOD_PAGE = """2019 – Kent - Child Z
+Death of a 4-month-old boy in March 2018 after an unsafe sleeping arrangement.
+Learning includes: safe sleep advice; and engagement with fathers.
+Keywords: infants, sleeping behaviour
+> Read the overview report
+"""
+# A heading year before 1990 parses, but the shapes reject it as implausible.
+IMPLAUSIBLE_YEAR_PAGE = """1985 – Kent - Child Y
+Serious injury of a 3-year-old girl in 1984.
+Learning includes: information sharing.
+Keywords: injuries
+> Read the overview report
+"""
+NO_KEYWORDS_PAGE = """2019 – Kent - Child W
+Death of a baby in 2018.
+Learning includes: safe sleep.
+> Read the overview report
+"""
+
+
+def page(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def run_cli(*args: str, seed: str = "0") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    return subprocess.run([sys.executable, "-m", "reviewgraph.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def data_build(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("builds") / "build"
+    build(out_dir=out)
+    return out
+
+
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+def test_build_of_data_validates_and_writes_every_file(data_build: Path) -> None:
+    assert sorted(p.name for p in data_build.iterdir()) == sorted(OUTPUT_FILES)
+    report = read_report(data_build)
+    assert report["reviews"] == 8
+    assert report["validation"] == {"conforms": True, "violations": 0, "warnings": []}
+    assert report["warnings"] == []
+    assert report["pages"] == ["data/sources/nspcc-new-in-the-collection-2025.txt"]
+    assert report["classes"]["rg:CaseReview"] == 8
+    assert report["classes"]["rg:SourceExtract"] == 8
+    assert report["localities_matched"] >= 9
+    assert report["ontology_version"]
+    graph = load_build(data_build)
+    assert len(graph) == report["triples"]
+    for name, fmt in ((TURTLE_FILE, "turtle"), (JSONLD_FILE, "json-ld")):
+        assert isomorphic(graph, Graph().parse(data_build / name, format=fmt)), name
+
+
+def test_ntriples_are_sorted_and_reports_hash_the_files(data_build: Path) -> None:
+    import hashlib
+
+    lines = (data_build / NTRIPLES_FILE).read_text(encoding="utf-8").splitlines()
+    assert lines == sorted(lines)
+    report = read_report(data_build)
+    for name in (TURTLE_FILE, NTRIPLES_FILE, JSONLD_FILE):
+        assert report["files"][name] == hashlib.sha256(
+            (data_build / name).read_bytes()).hexdigest()
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path, data_build: Path) -> None:
+    # A separate process with another hash seed: set and dict orders differ, files must not.
+    again = tmp_path / "again"
+    result = run_cli("build", "--out", str(again), seed="12345")
+    assert result.returncode == 0, result.stderr
+    assert snapshot(again) == snapshot(data_build)
+    assert "built 8 reviews" in result.stdout
+
+
+def test_rebuild_replaces_the_previous_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build([page(tmp_path, "first.txt", GOOD_PAGE)], out)
+    assert read_report(out)["pages"][0].endswith("first.txt")
+    build([page(tmp_path, "second.txt", GOOD_PAGE)], out)
+    assert read_report(out)["pages"][0].endswith("second.txt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first.txt", "out", "second.txt"]
+
+
+@pytest.mark.parametrize(("name", "content", "strict", "error"), [
+    ("empty.txt", "", False, ReviewGraphError),
+    ("binary.txt", b"\x00\x01\x02\xff\xfe" * 20, False, ReviewGraphError),
+    ("no-keywords.txt", NO_KEYWORDS_PAGE, True, ReviewGraphError),
+    ("implausible.txt", IMPLAUSIBLE_YEAR_PAGE, False, BuildFailed),
+])
+def test_failed_build_leaves_previous_output(tmp_path: Path, name: str, content: str | bytes,
+                                             strict: bool, error: type) -> None:
+    out = tmp_path / "out"
+    build([page(tmp_path, "good.txt", GOOD_PAGE)], out)
+    before = snapshot(out)
+    with pytest.raises(error):
+        build([page(tmp_path, name, content)], out, strict=strict)
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["good.txt", name, "out"])
+
+
+def test_build_refuses_to_replace_a_folder_it_did_not_write(tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(ReviewGraphError, match="not a previous build"):
+        build([page(tmp_path, "good.txt", GOOD_PAGE)], precious)
+    assert (precious / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_base_iri_option(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli("build", str(page(tmp_path, "good.txt", GOOD_PAGE)), "--out", str(out),
+                     "--base", "http://example.org/cases/")
+    assert result.returncode == 0, result.stderr
+    nt = (out / NTRIPLES_FILE).read_text(encoding="utf-8")
+    assert "<http://example.org/cases/review/2019-kent-child-z>" in nt
+    assert "https://reviewgraph.example/id/" not in nt
+    assert read_report(out)["base_iri"] == "http://example.org/cases/"
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["build", "{tmp}/empty.txt"], 2, "empty"),
+    (["build", "{tmp}/binary.txt"], 2, "binary.txt"),
+    (["build", "{tmp}/missing.txt"], 2, "missing.txt"),
+    (["build", "{tmp}/no-keywords.txt", "--strict"], 2, "entry has no keywords"),
+    (["build", "{tmp}/good.txt", "--base", "not-an-iri"], 2, "base IRI"),
+    (["build", "{tmp}/implausible.txt"], 1, "publication year (rg:year), an xsd:gYear from 1990"),
+])
+def test_cli_build_errors(tmp_path: Path, args: list[str], code: int, message: str) -> None:
+    page(tmp_path, "empty.txt", "")
+    page(tmp_path, "binary.txt", b"\x00\x01\x02\xff\xfe" * 20)
+    page(tmp_path, "no-keywords.txt", NO_KEYWORDS_PAGE)
+    page(tmp_path, "good.txt", GOOD_PAGE)
+    page(tmp_path, "implausible.txt", IMPLAUSIBLE_YEAR_PAGE)
+    out = tmp_path / "out"
+    result = run_cli(*[a.format(tmp=tmp_path) for a in args], "--out", str(out))
+    assert result.returncode == code
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not out.exists()
+
+
+def test_cli_build_warnings_go_to_stderr(tmp_path: Path) -> None:
+    result = run_cli("build", str(page(tmp_path, "nokw.txt", NO_KEYWORDS_PAGE)),
+                     "--out", str(tmp_path / "out"))
+    assert result.returncode == 0
+    assert "nokw.txt:4: entry has no keywords" in result.stderr
+    assert "warning: Child W (Kent, 2019)" in result.stderr
+    assert "1 warning(s)" in result.stdout
+
+
+@pytest.mark.parametrize("name", [TURTLE_FILE, NTRIPLES_FILE, JSONLD_FILE])
+def test_cli_validate_a_good_build(data_build: Path, name: str) -> None:
+    result = run_cli("validate", str(data_build / name))
+    assert result.returncode == 0, result.stderr
+    assert "conforms: 0 violation(s), 0 warning(s)" in result.stdout
+
+
+def test_cli_validate_reports_entity_source_line_and_problem(tmp_path: Path,
+                                                             data_build: Path) -> None:
+    broken = tmp_path / "broken.nt"
+    text = (data_build / NTRIPLES_FILE).read_text(encoding="utf-8")
+    ivy = "<https://reviewgraph.example/id/review/2025-hertfordshire-ivy>"
+    year = f'{ivy} <https://reviewgraph.example/def/year> "2025"^^'
+    assert year in text
+    broken.write_text(text.replace(year, f'{ivy} <https://reviewgraph.example/def/year> "20x5"^^'),
+                      encoding="utf-8")
+    result = run_cli("validate", str(broken))
+    assert result.returncode == 1
+    assert ("nspcc-new-in-the-collection-2025.txt:22-27: violation: Ivy (Hertfordshire, 2025) "
+            f"{ivy}: a case review needs exactly one publication year (rg:year)") in result.stdout
+    assert "does not conform: 1 violation(s)" in result.stdout
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("missing.ttl", None, "no such graph file"),
+    ("garbage.ttl", "this is not turtle <", "cannot read the graph as turtle"),
+    ("graph.xyz", "", "unknown graph format"),
+])
+def test_cli_validate_bad_files(tmp_path: Path, name: str, content: str | None,
+                                message: str) -> None:
+    if content is not None:
+        page(tmp_path, name, content)
+    result = run_cli("validate", str(tmp_path / name))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_load_build_without_a_build(tmp_path: Path) -> None:
+    with pytest.raises(ReviewGraphError, match="no build found"):
+        load_build(tmp_path)
+
+
+def test_report_json_is_plain_json(data_build: Path) -> None:
+    text = (data_build / REPORT_FILE).read_text(encoding="utf-8")
+    assert json.loads(text)["base_iri"] == "https://reviewgraph.example/id/"
+    assert str(PROJECT_ROOT) not in text  # no machine-specific paths
