@@ -41,15 +41,17 @@ _PLACE_ROOTS = [
     "Ivydale", "Kelby", "Langmoor", "Marsden", "Netherby", "Oakhurst", "Penwick", "Queensmere",
     "Rowan", "Stoneleigh", "Thornbury", "Ullswick", "Valemoor", "Westcombe", "Yarrow", "Zennor",
 ]
-_WORDS = (
-    "assessment practice agencies family health school police social care referral risk "
-    "support concerns professional services information sharing plan protection home "
-    "mother father sibling parents safeguarding review learning missed opportunity engagement "
-    "neglect injury hospital visit mental domestic abuse violence escalation threshold "
-    "supervision training guidance multi-agency early help education attendance housing "
-    "substance misuse alcohol midwife health visitor general practitioner strategy meeting "
-    "conference voice child lived experience curiosity challenge record decision"
-).split()
+_WORDS = [
+    "assessment", "practice", "agencies", "family", "health", "school", "police", "social",
+    "care", "referral", "risk", "support", "concerns", "professional", "services", "information",
+    "sharing", "plan", "protection", "home", "mother", "father", "sibling", "parents",
+    "safeguarding", "review", "learning", "missed", "opportunity", "engagement", "neglect",
+    "injury", "hospital", "visit", "mental", "domestic", "abuse", "violence", "escalation",
+    "threshold", "supervision", "training", "guidance", "multi-agency", "early", "help",
+    "education", "attendance", "housing", "substance", "misuse", "alcohol", "midwife", "health",
+    "visitor", "general", "practitioner", "strategy", "meeting", "conference", "voice", "child",
+    "lived", "experience", "curiosity", "challenge", "record", "decision",
+]
 _KEYWORD_HEADS = (
     "child", "infant", "adolescent", "parental", "domestic", "sexual", "physical", "emotional",
     "school", "online", "family", "foster", "youth", "mental", "substance", "sleep",

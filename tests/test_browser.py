@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from pages_support import SAMPLE_PAGE, Served, served_build
 
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from pages_support import Served, served_build
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS
-
-from pages_support import Served, served_build
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pages" / "hostile-script.txt"
 BASE = "https://reviewgraph.example/id/"

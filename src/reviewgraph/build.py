@@ -4,12 +4,22 @@ Output folder (default build/), read by the server and by `reviewgraph validate`
 
     reviewgraph.ttl     the graph as Turtle
     reviewgraph.nt      the graph as N-Triples, lines sorted
+    reviewgraph.nq      the same triples as N-Quads, each in the named graph of the page it was
+                        read from ({base}graph/{page}) or, for what no page owns (vocabularies,
+                        places, keywords, the dataset description), in {base}graph/_shared
     reviewgraph.jsonld  the graph as JSON-LD (flattened, nodes and values sorted)
-    report.json         counts per class, warnings, localities matched, validation summary
+    pages.json          per page: its reviews (and their fingerprints), keywords, places,
+                        localities and warnings, so `add_page` can add or replace one page
+                        without reading the others again
+    report.json         counts per class, warnings, localities matched, validation summary,
+                        and what the last build or add changed
 
 Two builds of the same input give byte-identical files (no timestamps; everything sorted).
 The files are written into a temporary folder beside the output folder, which then replaces
 it, so a failed build leaves the previous output as it was.
+
+The writers work on N-Triples lines, not on an rdflib Graph: the build formats each triple
+once, and `add_page` merges a new page into the lines of a finished build without parsing it.
 """
 
 from __future__ import annotations
@@ -17,29 +27,35 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import RDF, BNode, Graph, Literal, URIRef
-from rdflib.compare import to_canonical_graph
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF
 
 from reviewgraph.concepts import load_vocabularies
 from reviewgraph.errors import Problem, ReviewGraphError
-from reviewgraph.graph import build_graph
+from reviewgraph.graph import PageGraph, build_graph, build_page_graph, shared_triples
 from reviewgraph.paths import DEFAULT_BUILD_DIR, PROJECT_ROOT, SOURCES_DIR
 from reviewgraph.terms import DEFAULT_BASE_IRI, PREFIXES, ontology_graph
-from reviewgraph.validation import ValidationReport, validate
+from reviewgraph.validation import ValidationReport, validate_triples
 
 TURTLE_FILE = "reviewgraph.ttl"
 NTRIPLES_FILE = "reviewgraph.nt"
+NQUADS_FILE = "reviewgraph.nq"
 JSONLD_FILE = "reviewgraph.jsonld"
+PAGES_FILE = "pages.json"
 REPORT_FILE = "report.json"
-OUTPUT_FILES = (TURTLE_FILE, NTRIPLES_FILE, JSONLD_FILE, REPORT_FILE)
+OUTPUT_FILES = (TURTLE_FILE, NTRIPLES_FILE, NQUADS_FILE, JSONLD_FILE, PAGES_FILE, REPORT_FILE)
 PAGE_SUFFIXES = (".txt", ".html", ".htm")
+SHARED_GRAPH = "graph/_shared"  # {base}graph/_shared; no page stem slugifies to "_shared"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_TYPE = str(RDF.type)
 
 
 class BuildFailed(ReviewGraphError):
@@ -54,6 +70,31 @@ class BuildFailed(ReviewGraphError):
 
 
 @dataclass
+class Changes:
+    """What a build or an add did to the reviews (IRIs, sorted)."""
+
+    page: str | None = None  # the page added (None for a full build)
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # held by the page before, gone now
+    left_alone: int = 0  # reviews of the other pages, untouched
+    other_pages: int = 0
+
+    def to_json(self) -> dict:
+        return {"page": self.page, "added": len(self.added), "changed": len(self.changed),
+                "unchanged": len(self.unchanged), "removed": len(self.removed),
+                "left_alone": self.left_alone, "other_pages": self.other_pages,
+                "reviews_added": self.added, "reviews_changed": self.changed,
+                "reviews_removed": self.removed}
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} review(s) added, {len(self.changed)} changed, "
+                f"{len(self.unchanged)} unchanged, {len(self.removed)} removed; "
+                f"{self.left_alone} review(s) on {self.other_pages} other page(s) left alone")
+
+
+@dataclass
 class BuildReport:
     out_dir: Path
     base_iri: str
@@ -65,6 +106,7 @@ class BuildReport:
     localities: dict[str, str | None] = field(default_factory=dict)
     validation: ValidationReport | None = None
     files: dict[str, str] = field(default_factory=dict)  # file name -> sha256
+    changes: Changes = field(default_factory=Changes)
 
     def to_json(self) -> dict:
         validation = self.validation or ValidationReport(())
@@ -75,10 +117,7 @@ class BuildReport:
             "reviews": self.reviews,
             "triples": self.triples,
             "classes": self.classes,
-            "warnings": [
-                {"message": w.message, "file": w.file, "line": w.line, "entity": w.entity}
-                for w in self.warnings
-            ],
+            "warnings": [_problem_json(w) for w in self.warnings],
             "localities": self.localities,
             "localities_matched": sum(1 for iri in self.localities.values() if iri),
             "localities_unmatched": sorted(n for n, iri in self.localities.items() if not iri),
@@ -87,7 +126,13 @@ class BuildReport:
                 "violations": len(validation.violations),
                 "warnings": [str(result) for result in validation.warnings],
             },
+            "changes": self.changes.to_json(),
         }
+
+
+def _problem_json(problem: Problem) -> dict:
+    return {"message": problem.message, "file": problem.file, "line": problem.line,
+            "entity": problem.entity}
 
 
 def _ontology_version() -> str | None:
@@ -107,72 +152,188 @@ def default_pages(directory: Path = SOURCES_DIR) -> list[Path]:
     return pages
 
 
+_PREFIXES_LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
+
+
 def _curie(iri: str) -> str:
-    for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
+    for prefix, namespace in _PREFIXES_LONGEST_FIRST:
         local = iri[len(namespace):]
         if iri.startswith(namespace) and local and all(c.isalnum() or c in "_-." for c in local):
             return f"{prefix}:{local}"
     return iri
 
 
-def _canonical(graph: Graph) -> Graph:
-    """The graph with blank nodes (if any) relabelled deterministically."""
-    if any(isinstance(term, BNode) for triple in graph for term in triple):
-        return to_canonical_graph(graph)
-    return graph
+# --- N-Triples lines -------------------------------------------------------------------------
+def _escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            .replace("\r", "\\r"))
 
 
-def ntriples(graph: Graph) -> str:
-    lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
-    return "\n".join(sorted(line for line in lines if line.strip())) + "\n"
+_UNESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
+_ECHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'",
+           "\\": "\\"}
 
 
-def turtle(graph: Graph) -> str:
-    # rdflib's Turtle writer sorts subjects, predicates and objects; a fresh graph built from
-    # sorted triples with fixed prefixes makes the output independent of insertion order.
-    ordered = Graph()
-    for prefix, namespace in sorted(PREFIXES.items()):
-        ordered.bind(prefix, namespace, override=True, replace=True)
-    for triple in sorted(graph):
-        ordered.add(triple)
-    return ordered.serialize(format="turtle")
+def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    return _UNESCAPE.sub(lambda m: chr(int(m[1] or m[2], 16)) if (m[1] or m[2])
+                         else _ECHARS.get(m[3], m[3]), text)
 
 
-def _jsonld_value(term: object) -> object:
+def nt_term(term: object) -> str:
+    """A term as N-Triples writes it (also valid Turtle)."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
     if isinstance(term, Literal):
+        text = f'"{_escape(str(term))}"'
         if term.language:
-            return {"@value": str(term), "@language": term.language}
-        if term.datatype is None or str(term.datatype).endswith("#string"):
-            return str(term)
-        return {"@value": str(term), "@type": _curie(str(term.datatype))}
+            return f"{text}@{term.language}"
+        if term.datatype is not None:
+            return f"{text}^^<{term.datatype}>"
+        return text
     if isinstance(term, BNode):
-        return {"@id": f"_:{term}"}
-    return {"@id": str(term)}
+        raise ReviewGraphError(f"blank node _:{term} in the graph: every node needs an IRI")
+    raise ReviewGraphError(f"cannot write {term!r} as an RDF term")
 
 
-def jsonld(graph: Graph) -> str:
+def nt_lines(triples: Iterable[tuple[object, object, object]]) -> list[str]:
+    """The triples as sorted, distinct N-Triples lines (without line ends)."""
+    cache: dict[object, str] = {}
+
+    def term(value: object) -> str:
+        text = cache.get(value)
+        if text is None:
+            text = cache[value] = nt_term(value)
+        return text
+
+    return sorted({f"{term(s)} {term(p)} {term(o)} ." for s, p, o in triples})
+
+
+def _split(line: str) -> tuple[str, str, str]:
+    """An N-Triples line of ours -> (subject, predicate, object) as written."""
+    subject, predicate, rest = line.split(" ", 2)
+    return subject, predicate, rest[:-2]
+
+
+def ntriples(lines: Sequence[str]) -> str:
+    return "".join(line + "\n" for line in lines)
+
+
+def nquads(graphs: dict[str, Sequence[str]]) -> str:
+    """Each graph's lines as N-Quads, graphs in IRI order, lines sorted within each."""
+    out = []
+    for graph in sorted(graphs):
+        suffix = f" <{graph}> .\n"
+        out.extend(line[:-2] + suffix for line in graphs[graph])
+    return "".join(out)
+
+
+def read_nquads(text: str) -> dict[str, list[str]]:
+    """reviewgraph.nq -> graph IRI -> its N-Triples lines."""
+    graphs: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if line:
+            triple, graph, _ = line.rsplit(" ", 2)
+            graphs.setdefault(graph[1:-1], []).append(triple + " .")
+    return graphs
+
+
+_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def _turtle_iri(written: str, cache: dict[str, str]) -> str:
+    text = cache.get(written)
+    if text is None:
+        text = written
+        iri = written[1:-1]
+        for prefix, namespace in _PREFIXES_LONGEST_FIRST:
+            if iri.startswith(namespace) and _LOCAL.fullmatch(iri[len(namespace):]):
+                text = f"{prefix}:{iri[len(namespace):]}"
+                break
+        cache[written] = text
+    return text
+
+
+def _turtle_object(written: str, cache: dict[str, str]) -> str:
+    if written.startswith("<"):
+        return _turtle_iri(written, cache)
+    head, sep, datatype = written.rpartition("^^")
+    if sep and datatype.startswith("<") and datatype.endswith(">") and head.endswith('"'):
+        return f"{head}^^{_turtle_iri(datatype, cache)}"
+    return written
+
+
+def turtle(lines: Sequence[str]) -> str:
+    """Turtle: fixed prefixes, one block per subject; subjects, predicates and objects in
+    N-Triples order (rdf:type first), so the output depends only on the triples."""
+    cache: dict[str, str] = {}
+    out = [f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in sorted(PREFIXES.items())]
+    by_subject: dict[str, dict[str, list[str]]] = {}
+    for line in lines:
+        subject, predicate, obj = _split(line)
+        by_subject.setdefault(subject, {}).setdefault(predicate, []).append(obj)
+    type_predicate = f"<{RDF_TYPE}>"
+    for subject in sorted(by_subject):
+        predicates = by_subject[subject]
+        order = sorted(predicates, key=lambda p: (p != type_predicate, p))
+        parts = []
+        for predicate in order:
+            name = "a" if predicate == type_predicate else _turtle_iri(predicate, cache)
+            objects = " ,\n        ".join(_turtle_object(o, cache)
+                                          for o in sorted(predicates[predicate]))
+            parts.append(f"{name} {objects}")
+        out.append(f"\n{_turtle_iri(subject, cache)}\n    " + " ;\n    ".join(parts) + " .\n")
+    return "".join(out)
+
+
+def _jsonld_value(written: str) -> object:
+    if written.startswith("<"):
+        return {"@id": written[1:-1]}
+    close = written.rindex('"')
+    value = _unescape(written[1:close])
+    rest = written[close + 1:]
+    if rest.startswith("@"):
+        return {"@value": value, "@language": rest[1:]}
+    if rest.startswith("^^<") and rest[3:-1] != XSD_STRING:
+        return {"@value": value, "@type": _curie(rest[3:-1])}
+    return value
+
+
+def jsonld(lines: Sequence[str]) -> str:
     """Flattened JSON-LD: one node object per subject, everything sorted."""
-    nodes: dict[str, dict[str, list]] = {}
-    for subject, predicate, obj in graph:
-        node_id = f"_:{subject}" if isinstance(subject, BNode) else str(subject)
-        node = nodes.setdefault(node_id, {})
-        if predicate == RDF.type and isinstance(obj, URIRef):
-            node.setdefault("@type", []).append(_curie(str(obj)))
+    nodes: dict[str, dict[str, list[tuple[str, object]]]] = {}
+    type_predicate = f"<{RDF_TYPE}>"
+    for line in lines:
+        subject, predicate, obj = _split(line)
+        node = nodes.setdefault(subject[1:-1], {})
+        if predicate == type_predicate and obj.startswith("<"):
+            node.setdefault("@type", []).append((obj, _curie(obj[1:-1])))
         else:
-            node.setdefault(_curie(str(predicate)), []).append(_jsonld_value(obj))
-
-    def sort_key(value: object) -> str:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
+            node.setdefault(_curie(predicate[1:-1]), []).append((obj, _jsonld_value(obj)))
     document = {
         "@context": dict(sorted(PREFIXES.items())),
         "@graph": [
-            {"@id": node_id, **{key: sorted(values, key=sort_key)
+            {"@id": node_id, **{key: [value for _, value in sorted(values, key=_first)]
                                 for key, values in sorted(nodes[node_id].items())}}
             for node_id in sorted(nodes)
         ],
     }
     return json.dumps(document, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def _first(pair: tuple[str, object]) -> str:
+    return pair[0]
+
+
+def class_counts_of_lines(lines: Iterable[str]) -> dict[str, int]:
+    type_predicate = f" <{RDF_TYPE}> <"
+    counts: Counter[str] = Counter()
+    for line in lines:
+        at = line.find(type_predicate)
+        if at > 0:
+            counts[_curie(line[at + len(type_predicate):-3])] += 1
+    return dict(sorted(counts.items()))
 
 
 def class_counts(graph: Graph) -> dict[str, int]:
@@ -221,14 +382,15 @@ def build(
     out_dir: Path | str = DEFAULT_BUILD_DIR,
     base_iri: str = DEFAULT_BASE_IRI,
     strict: bool = False,
+    workers: int | None = None,
 ) -> BuildReport:
     """Parse the pages (default: every page in data/sources/), build and validate the graph and
-    write it; raise ReviewGraphError (BuildFailed for validation) and write nothing on failure."""
+    write it; raise ReviewGraphError (BuildFailed for validation) and write nothing on failure.
+    `workers` is the number of validation processes (default: one per core for a large graph)."""
     from reviewgraph.parser import load_known_places, parse_file
     from reviewgraph.places import Places
 
-    if not base_iri.startswith(("http://", "https://")) or not base_iri.endswith(("/", "#")):
-        raise ReviewGraphError(f"base IRI {base_iri!r} must be an http(s) IRI ending in / or #")
+    _check_base(base_iri)
     page_paths = [Path(p) for p in pages] if pages else default_pages()
     known_places = load_known_places()
     records, problems = [], []
@@ -242,37 +404,267 @@ def build(
     vocabularies = load_vocabularies(base_iri)
     places = Places.load(base_iri).for_graph()
     result = build_graph(records, vocabularies, places)
-    problems.extend(result.warnings)
     if strict and result.warnings:
         raise ReviewGraphError(_strict_message(result.warnings))
-
-    graph = _canonical(result.graph)
-    report = validate(graph)
+    report = validate_triples(result.triples, workers=workers)
     if not report.conforms:
         raise BuildFailed(report)
 
+    # Parser warnings of each page go with the page, before the graph's warnings.
+    page_problems: dict[str, list[Problem]] = {}
+    for problem in problems:
+        page_problems.setdefault(problem.file or "", []).append(problem)
+    states = [_page_state(page, result.sources, base_iri, page_problems.get(file, []))
+              for file, page in result.pages.items()]
+    shared_lines = nt_lines(result.shared)
+    graphs = {state.graph: nt_lines(result.pages[state.file].triples) for state in states}
+    reviews = sorted(result.reviews)
+    changes = Changes(added=reviews)
+    return _write_build(Path(out_dir), base_iri, states, graphs, shared_lines, report, changes)
+
+
+@dataclass
+class _PageState:
+    """One page of a build as pages.json keeps it."""
+
+    file: str  # as given when built
+    display: str  # as the report names it
+    page_iri: str
+    graph: str
+    reviews: dict[str, str]
+    contents: dict[str, str]
+    keywords: list[str]
+    places: list[str]
+    localities: dict[str, str | None]
+    warnings: list[Problem]
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "display": self.display, "page": self.page_iri,
+                "graph": self.graph, "reviews": dict(sorted(self.reviews.items())),
+                "contents": dict(sorted(self.contents.items())), "keywords": self.keywords,
+                "places": self.places, "localities": dict(sorted(self.localities.items())),
+                "warnings": [_problem_json(w) for w in self.warnings]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> _PageState:
+        return cls(data["file"], data["display"], data["page"], data["graph"], data["reviews"],
+                   data["contents"], data["keywords"], data["places"], data["localities"],
+                   [Problem(**w) for w in data["warnings"]])
+
+
+def graph_iri(base_iri: str, page_iri: str) -> str:
+    """The named graph of a source page: {base}graph/{its last IRI segment}."""
+    return f"{base_iri}graph/{page_iri.rsplit('/', 1)[-1]}"
+
+
+def _page_state(page: PageGraph, sources: dict[str, str], base_iri: str,
+                problems: list[Problem]) -> _PageState:
+    page_iri = sources[page.file]
+    return _PageState(
+        file=page.file, display=_display_path(Path(page.file)), page_iri=page_iri,
+        graph=graph_iri(base_iri, page_iri), reviews=dict(page.reviews),
+        contents=dict(page.contents), keywords=sorted(page.keywords),
+        places=sorted(page.places), localities=dict(page.localities),
+        warnings=[*problems, *page.warnings])
+
+
+def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
+                 graphs: dict[str, list[str]], shared_lines: list[str],
+                 validation: ValidationReport, changes: Changes) -> BuildReport:
+    """Write every output file of a build from the pages' and the shared lines."""
+    all_lines = sorted(set(shared_lines).union(*graphs.values()))
+    localities: dict[str, str | None] = {}
+    for state in states:
+        for name, iri in state.localities.items():
+            if iri is not None or localities.get(name) is None:
+                localities[name] = iri
+    reviews = {iri for state in states for iri in state.reviews}
     build_report = BuildReport(
-        out_dir=Path(out_dir),
+        out_dir=out_dir,
         base_iri=base_iri,
-        pages=[_display_path(page) for page in page_paths],
-        reviews=len(result.reviews),
-        triples=len(graph),
-        classes=class_counts(graph),
-        warnings=problems,
-        localities=dict(sorted(result.localities.items())),
-        validation=report,
+        pages=[state.display for state in states],
+        reviews=len(reviews),
+        triples=len(all_lines),
+        classes=class_counts_of_lines(all_lines),
+        warnings=[w for state in states for w in state.warnings],
+        localities=dict(sorted(localities.items())),
+        validation=validation,
+        changes=changes,
     )
     contents = {
-        TURTLE_FILE: turtle(graph),
-        NTRIPLES_FILE: ntriples(graph),
-        JSONLD_FILE: jsonld(graph),
+        TURTLE_FILE: turtle(all_lines),
+        NTRIPLES_FILE: ntriples(all_lines),
+        NQUADS_FILE: nquads({**graphs, base_iri + SHARED_GRAPH: shared_lines}),
+        JSONLD_FILE: jsonld(all_lines),
+        PAGES_FILE: json.dumps({"base_iri": base_iri,
+                                "pages": [state.to_json() for state in states]},
+                               indent=1, ensure_ascii=False) + "\n",
     }
     build_report.files = {name: hashlib.sha256(text.encode("utf-8")).hexdigest()
                           for name, text in contents.items()}
     report_json = build_report.to_json() | {"files": build_report.files}
     contents[REPORT_FILE] = json.dumps(report_json, indent=2, ensure_ascii=False) + "\n"
-    _write_atomically(Path(out_dir), contents)
+    _write_atomically(out_dir, contents)
     return build_report
+
+
+def _check_base(base_iri: str) -> None:
+    if not base_iri.startswith(("http://", "https://")) or not base_iri.endswith(("/", "#")):
+        raise ReviewGraphError(f"base IRI {base_iri!r} must be an http(s) IRI ending in / or #")
+
+
+# --- adding a page to a build ------------------------------------------------------------------
+@dataclass
+class GraphChange:
+    """The triples (N-Triples lines) to insert into and remove from one named graph."""
+
+    insert: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AddReport:
+    """What `add_page` did: the reviews added, changed and left alone, the build report of the
+    result (None if nothing changed and nothing was written), and per named graph the triples
+    to insert and remove, so a store can apply the same change."""
+
+    page: str
+    changes: Changes
+    graphs: dict[str, GraphChange]
+    written: bool
+    build: BuildReport | None
+    warnings: list[Problem] = field(default_factory=list)
+    validation: ValidationReport | None = None
+
+    @property
+    def unchanged_build(self) -> bool:
+        return not self.written
+
+
+def add_page(
+    build_dir: Path | str,
+    page: Path | str,
+    strict: bool = False,
+    write: bool = True,
+) -> AddReport:
+    """Add one page (a new month's listing) to a finished build, or replace what a page of the
+    same name gave it before, without reading the other pages again: parse the page, build
+    its reviews' triples, validate them with what they touch (the shared vocabularies and
+    places, and any review of another page they link to), merge and write atomically.
+
+    Adding the same page twice changes nothing (the second add writes nothing). A failed add
+    (a parse error, --strict warnings, a review that violates the shapes) raises and leaves
+    the build as it was; BuildFailed's report names the review, file and lines."""
+    from reviewgraph.parser import load_known_places, parse_file
+    from reviewgraph.places import Places
+
+    out_dir = Path(build_dir)
+    page_path = Path(page)
+    state = _read_pages_state(out_dir)
+    base_iri = state["base_iri"]
+    states = [_PageState.from_json(item) for item in state["pages"]]
+    try:
+        graphs = read_nquads((out_dir / NQUADS_FILE).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ReviewGraphError(f"{out_dir / NQUADS_FILE}: cannot read the build: {error}") \
+            from None
+
+    parsed = parse_file(page_path, load_known_places())
+    if strict and parsed.problems:
+        raise ReviewGraphError(_strict_message(parsed.problems))
+    vocabularies = load_vocabularies(base_iri)
+    places = Places.load(base_iri).for_graph()
+
+    # The page replaces a page of the same name (same source page IRI), if there is one.
+    name = page_path.name
+    previous = [s for s in states if Path(s.file).name == name]
+    others = [s for s in states if Path(s.file).name != name]
+    contents = {iri: fp for s in others for iri, fp in s.contents.items()}
+    sources = {Path(s.file).name: s.page_iri for s in others}
+    new_page, new_sources = build_page_graph(parsed.records, vocabularies, places, contents,
+                                             sources)
+    if strict and new_page.warnings:
+        raise ReviewGraphError(_strict_message(new_page.warnings))
+    new_state = _page_state(new_page, new_sources, base_iri, list(parsed.problems))
+    new_lines = nt_lines(new_page.triples)
+
+    # Shared triples from every page's keywords, places, sources and reviews.
+    places.used = {URIRef(iri) for s in [*others, new_state] for iri in s.places}
+    keywords = {k for s in [*others, new_state] for k in s.keywords}
+    page_lines = set(new_lines).union(*(graphs.get(s.graph, ()) for s in others))
+    reviews = {iri for s in [*others, new_state] for iri in s.reviews}
+    shared = shared_triples(vocabularies, places, keywords,
+                            [URIRef(s.page_iri) for s in [*others, new_state]], reviews,
+                            len(page_lines))
+
+    # Validate the page's triples with the shared ones and the pages of any other review they
+    # link to (the same review listed again adds a source extract to it).
+    touched_iris = {str(term) for triple in new_page.triples for term in triple}
+    touched = [s for s in others if touched_iris.intersection(s.reviews)]
+    data: set = set(new_page.triples) | shared
+    for other in touched:
+        data |= set(Graph().parse(data=ntriples(graphs.get(other.graph, [])), format="nt"))
+    validation = validate_triples(data)
+    if not validation.conforms:
+        raise BuildFailed(validation)
+
+    changes = _changes(name, previous, new_state, others)
+    shared_lines = nt_lines(shared)
+    new_graphs = {s.graph: graphs.get(s.graph, []) for s in others}
+    new_graphs[new_state.graph] = new_lines
+    old_page_graphs = {s.graph: graphs.get(s.graph, []) for s in previous}
+    graph_changes = _graph_changes(graphs, new_graphs, old_page_graphs, new_state.graph,
+                                   base_iri + SHARED_GRAPH, shared_lines)
+    report = AddReport(page=_display_path(page_path), changes=changes, graphs=graph_changes,
+                       written=False, build=None, warnings=new_state.warnings,
+                       validation=validation)
+    if not any(c.insert or c.remove for c in graph_changes.values()):
+        return report  # the same page again: nothing to do, nothing written
+    if write:
+        report.build = _write_build(out_dir, base_iri, [*others, new_state], new_graphs,
+                                    shared_lines, validation, changes)
+        report.written = True
+    return report
+
+
+def _changes(name: str, previous: list[_PageState], new: _PageState,
+             others: list[_PageState]) -> Changes:
+    before = {iri: fp for s in previous for iri, fp in s.contents.items()}
+    elsewhere = {iri for s in others for iri in s.reviews}
+    changes = Changes(page=name, left_alone=len(elsewhere), other_pages=len(others))
+    for iri, fingerprint in sorted(new.contents.items()):
+        if iri not in before:
+            changes.added.append(iri)
+        elif before[iri] != fingerprint:
+            changes.changed.append(iri)
+        else:
+            changes.unchanged.append(iri)
+    changes.removed = sorted(set(before) - set(new.contents))
+    return changes
+
+
+def _graph_changes(old: dict[str, list[str]], new: dict[str, list[str]],
+                   replaced: dict[str, list[str]], page_graph: str, shared_graph: str,
+                   shared_lines: list[str]) -> dict[str, GraphChange]:
+    changes: dict[str, GraphChange] = {}
+    for graph, before in [*replaced.items(), (page_graph, old.get(page_graph, [])),
+                          (shared_graph, old.get(shared_graph, []))]:
+        after = shared_lines if graph == shared_graph else new.get(graph, [])
+        before_set, after_set = set(before), set(after)
+        change = GraphChange(insert=sorted(after_set - before_set),
+                             remove=sorted(before_set - after_set))
+        changes[graph] = change
+    return {graph: change for graph, change in sorted(changes.items())}
+
+
+def _read_pages_state(out_dir: Path) -> dict:
+    path = out_dir / PAGES_FILE
+    if not path.is_file():
+        raise ReviewGraphError(f"{path}: no build to add to (run `reviewgraph build` first)")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ReviewGraphError(f"{path}: cannot read the build's pages: {error}") from None
 
 
 def _display_path(path: Path) -> str:

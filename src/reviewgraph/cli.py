@@ -108,11 +108,55 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 # --- serve / query (store -> web; SPARQL client) --------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
-    raise ReviewGraphError("serve: not implemented yet")
+    from pathlib import Path
+
+    from reviewgraph.paths import DEFAULT_BUILD_DIR
+    from reviewgraph.terms import DEFAULT_BASE_IRI
+    from reviewgraph.web.serve import serve
+    from reviewgraph.web.settings import Settings
+
+    build_dir = Path(args.build) if args.build else DEFAULT_BUILD_DIR
+    graph_file = Path(args.graph) if args.graph else build_dir / "reviewgraph.nt"
+    if not graph_file.is_file():
+        if args.graph:
+            raise ReviewGraphError(f"{graph_file}: no such graph file")
+        _build_for_serving(build_dir, args.base)
+    settings = Settings(
+        graph_file=graph_file,
+        store_dir=build_dir / "store",
+        base_iri=args.base or DEFAULT_BASE_IRI,
+        query_timeout=args.timeout,
+        max_rows=args.max_rows,
+        max_query_bytes=args.max_query_bytes,
+        executors=args.executors,
+        log_requests=not args.quiet,
+    )
+    if args.timeout <= 0 or args.max_rows < 1 or args.max_query_bytes < 1 or args.executors < 1:
+        raise ReviewGraphError("--timeout, --max-rows, --max-query-bytes and --executors "
+                               "must be positive")
+    print(f"reviewgraph serve: http://{args.host}:{args.port}/sparql "
+          f"({graph_file}, {args.workers} workers x {args.executors} query processes)",
+          file=sys.stderr)
+    serve(settings, args.host, args.port, args.workers)
+    return 0
+
+
+def _build_for_serving(build_dir, base: str | None) -> None:
+    """`serve` with no build yet: build from data/sources first."""
+    try:
+        from reviewgraph.build import build_graph
+    except ImportError as error:
+        # TODO(issue 3): remove once reviewgraph.build exists (owned by the graph build).
+        raise ReviewGraphError(
+            f"no build in {build_dir}: run `reviewgraph build` first") from error
+    print(f"reviewgraph serve: no build in {build_dir}; building it first", file=sys.stderr)
+    build_graph(out_dir=build_dir, base_iri=base)  # TODO(issue 3): check against build.py
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    raise ReviewGraphError("query: not implemented yet")
+    from reviewgraph.client import run_query
+
+    return run_query(args.query, args.endpoint, args.format, sys.stdout)
 
 
 # --- link (external identifiers) ------------------------------------------------------------
@@ -189,11 +233,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--timeout", type=float, default=10.0, help="query time limit, seconds")
     p.add_argument("--max-rows", type=int, default=10000, help="result row cap")
-    p.add_argument("--max-query-bytes", type=int, default=65536)
+    p.add_argument("--max-query-bytes", type=int, default=65536, help="larger queries get 413")
+    p.add_argument("--executors", type=int, default=3,
+                   help="query processes per worker (a query over the time limit is killed)")
+    p.add_argument("--graph", metavar="FILE", help="serve this .nt/.ttl file instead of the build")
+    p.add_argument("--quiet", action="store_true", help="do not log every request")
     p.set_defaults(handler=cmd_serve)
 
     p = commands.add_parser("query", help="run a SPARQL query against an endpoint")
-    p.add_argument("query", metavar="QUERY", help="query text, or @FILE / a path to a .rq file")
+    p.add_argument("query", metavar="QUERY",
+                   help="query text, or a file holding one (@FILE or a path to a .rq file)")
     p.add_argument("--endpoint", default="http://127.0.0.1:8000/sparql")
     p.add_argument("--format", choices=["table", "csv", "json", "turtle"], default="table")
     p.set_defaults(handler=cmd_query)

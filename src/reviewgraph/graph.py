@@ -17,6 +17,8 @@ their names (`MintedPlaces`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -76,10 +78,33 @@ class MintedPlaces:
 
 @dataclass
 class GraphResult:
-    graph: Graph
+    """The built graph as a set of triples (building an rdflib Graph costs more than building
+    the triples, and the build writes and validates straight from them); `graph` gives the
+    rdflib Graph, made on first use."""
+
+    triples: frozenset[Triple]
     warnings: list[Problem] = field(default_factory=list)
     localities: dict[str, str | None] = field(default_factory=dict)  # name -> IRI (None: unmatched)
     reviews: dict[str, str] = field(default_factory=dict)  # review IRI -> label
+    pages: dict[str, PageGraph] = field(default_factory=dict)  # source file -> its part
+    shared: frozenset[Triple] = frozenset()  # the triples no page owns
+    sources: dict[str, str] = field(default_factory=dict)  # source file -> source page IRI
+    _graph: Graph | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def graph(self) -> Graph:
+        if self._graph is None:
+            self._graph = triples_graph(self.triples)
+        return self._graph
+
+
+def triples_graph(triples: Iterable[Triple]) -> Graph:
+    """An rdflib Graph of the triples, with the project's prefixes bound."""
+    graph = Graph()
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    graph.addN((s, p, o, graph) for s, p, o in triples)
+    return graph
 
 
 def review_slug(record: Record) -> str:
@@ -101,9 +126,26 @@ def _date_literal(text: str) -> Literal | None:
     return None
 
 
-def _content(record: Record) -> dict:
+def _fingerprint(record: Record) -> str:
     """What a record says, without where it was read: two listings of one review compare equal."""
-    return replace(record, source=None).to_json()  # type: ignore[arg-type]
+    content = replace(record, source=None).to_json()  # type: ignore[arg-type]
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class PageGraph:
+    """What one source page gave the graph: the triples read from it (its named graph), its
+    reviews (IRI -> label) and their fingerprints, the keywords and places its reviews use,
+    the localities it named and the warnings it raised."""
+
+    file: str
+    triples: set[Triple] = field(default_factory=set)
+    reviews: dict[str, str] = field(default_factory=dict)
+    contents: dict[str, str] = field(default_factory=dict)
+    keywords: set[str] = field(default_factory=set)
+    places: set[str] = field(default_factory=set)
+    localities: dict[str, str | None] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 class _Builder:
@@ -113,27 +155,63 @@ class _Builder:
         self.vocabularies = vocabularies
         self.places = places
         self.agencies = agencies
-        self.graph = Graph()
-        for prefix, namespace in PREFIXES.items():
-            self.graph.bind(prefix, namespace)
+        self.triples: set[Triple] = set()  # the triples of the page being read
+        self.pages: dict[str, PageGraph] = {}  # source file as given -> what it gave
         self.warnings: list[Problem] = []
         self.localities: dict[str, str | None] = {}
         self.reviews: dict[str, str] = {}
         self.keywords_seen: set[str] = set()
         self.sources: dict[str, URIRef] = {}  # source file as given -> source page IRI
         self._source_files: dict[URIRef, str] = {}
-        self._contents: dict[URIRef, dict] = {}
+        self._contents: dict[URIRef, str] = {}  # review IRI -> fingerprint of what it says
+
+    def seed(self, contents: dict[str, str], sources: dict[str, str]) -> None:
+        """Know the reviews (IRI -> fingerprint) and source pages (file name -> page IRI) of
+        pages built before, so a page added later gives the IRIs a full build would."""
+        self._contents.update({URIRef(iri): fingerprint for iri, fingerprint in contents.items()})
+        self._source_files.update({URIRef(iri): name for name, iri in sources.items()})
+
+    def page(self, file: str) -> PageGraph:
+        """What a page gave so far; triples added while reading its records go there."""
+        if file not in self.pages:
+            self.pages[file] = PageGraph(file)
+        return self.pages[file]
+
+    def read(self, record: Record) -> None:
+        """One record, its triples and side findings attributed to its page."""
+        page = self.page(record.source.file)
+        self.triples = page.triples
+        warnings, reviews = len(self.warnings), set(self.reviews)
+        # The places the record uses, on their own (GraphPlaces collects them in `used`).
+        used = getattr(self.places, "used", None)
+        if isinstance(used, set):
+            self.places.used = set()  # type: ignore[attr-defined]
+        try:
+            self.review(record)
+        finally:
+            if isinstance(used, set):
+                page.places.update(str(iri) for iri in self.places.used)  # type: ignore[attr-defined]
+                used |= self.places.used  # type: ignore[attr-defined]
+                self.places.used = used  # type: ignore[attr-defined]
+        page.warnings += self.warnings[warnings:]
+        for name in (record.locality, *record.places_mentioned):
+            if name and name in self.localities:
+                page.localities[name] = self.localities[name]
+        page.keywords.update(keyword for keyword in record.keywords if keyword.strip())
+        for iri in set(self.reviews) - reviews:
+            page.reviews[iri] = self.reviews[iri]
+            page.contents[iri] = self._contents[URIRef(iri)]
 
     def iri(self, *parts: str) -> URIRef:
         return URIRef(self.base + "/".join(parts))
 
     def add(self, subject: URIRef, predicate: URIRef, value: URIRef | Literal | None) -> None:
         if value is not None:
-            self.graph.add((subject, predicate, value))
+            self.triples.add((subject, predicate, value))
 
     def text(self, subject: URIRef, predicate: URIRef, value: str | None) -> None:
         if value is not None and value.strip():
-            self.graph.add((subject, predicate, Literal(value.strip())))
+            self.triples.add((subject, predicate, Literal(value.strip())))
 
     def warn(self, record: Record, message: str, entity: str) -> None:
         self.warnings.append(Problem(message, record.source.file, record.source.first_line, entity))
@@ -172,7 +250,7 @@ class _Builder:
     def review(self, record: Record) -> None:
         slug = review_slug(record)
         review = self.iri("review", slug)
-        content = _content(record)
+        content = _fingerprint(record)
         if review in self._contents:
             if self._contents[review] == content:
                 # The same review listed again (e.g. on a yearly page and "new in the
@@ -210,8 +288,15 @@ class _Builder:
             self.add(review, RG.mentionsPlace, self.locality(record, place, label))
         extra = getattr(self.places, "review_triples", None)
         if extra is not None:
-            for triple in extra(review, record):
-                self.graph.add(triple)
+            added = list(extra(review, record))
+            self.triples.update(added)
+            if record.locality and self.localities.get(record.locality) is None:
+                # A heading naming a partnership (West Glamorgan) resolves to no single locality
+                # but to the localities it covers: matched, reported as the partnership.
+                linked = sorted(o for s, p, o in added if p == RG.partnership) or sorted(
+                    o for s, p, o in added if p == RG.locality)
+                if linked:
+                    self.localities[record.locality] = str(linked[0])
 
         self.text(review, RG.publisherNote, record.publisher_note)
         self.text(review, DCTERMS.abstract, record.summary)
@@ -264,7 +349,8 @@ class _Builder:
 
     def locality(self, record: Record, name: str, label: str) -> URIRef | None:
         iri, problem = self.places.resolve(name)
-        self.localities[name] = str(iri) if iri is not None else None
+        if iri is not None or self.localities.get(name) is None:
+            self.localities[name] = str(iri) if iri is not None else None
         if problem is not None:
             self.warnings.append(Problem(problem.message, record.source.file,
                                          record.source.first_line, problem.entity or label))
@@ -342,38 +428,53 @@ class _Builder:
             self.add(node, RG.outcome, outcome)
 
     # --- the rest ------------------------------------------------------------------------------
-    def finish(self) -> None:
-        for triple in self.places.triples():
-            self.graph.add(triple)
-        for triple in self.vocabularies.keywords.triples(self.keywords_seen):
-            self.graph.add(triple)
-        self.graph += self.vocabularies.graph
-        self.graph += agency_graph(self.base)
-        self.dataset()
+    def finish(self) -> set[Triple]:
+        """The shared triples: vocabularies, places, keywords and the dataset description."""
+        pages = {triple for page in self.pages.values() for triple in page.triples}
+        return shared_triples(self.vocabularies, self.places, self.keywords_seen,
+                              self.sources.values(), self.reviews, len(pages))
 
-    def dataset(self) -> None:
-        """A minimal VoID/DCAT description of the graph (the pages engineer extends it)."""
-        dataset = self.iri(DATASET_PATH)
-        g = self.graph
-        g.add((dataset, RDF.type, VOID.Dataset))
-        g.add((dataset, RDF.type, DCAT.Dataset))
-        g.add((dataset, RDFS.label, Literal("ReviewGraph")))
-        g.add((dataset, DCTERMS.title, Literal("ReviewGraph: child safeguarding case reviews",
-                                               lang="en")))
-        g.add((dataset, DCTERMS.description, Literal(
-            "Case reviews into the death or serious harm of children, read from NSPCC National "
-            "Collection of Case Reviews listing pages, with their learning, recommendations, "
-            "keywords, agencies and places.", lang="en")))
-        g.add((dataset, VOID.uriSpace, Literal(self.base)))
-        g.add((dataset, VOID.vocabulary, URIRef(RG_IRI)))
-        for page in sorted(set(self.sources.values())):
-            g.add((dataset, DCTERMS.source, page))
-        for scheme in sorted(g.subjects(RDF.type, SKOS.ConceptScheme)):
-            g.add((dataset, DCAT.themeTaxonomy, scheme))
-        for review in sorted(self.reviews)[:1]:
-            g.add((dataset, VOID.exampleResource, URIRef(review)))
-        # Count last, and count this triple too.
-        g.add((dataset, VOID.triples, Literal(len(g) + 1, datatype=XSD.nonNegativeInteger)))
+
+def shared_triples(
+    vocabularies: Vocabularies,
+    places: Places,
+    keywords_seen: Iterable[str],
+    sources: Iterable[URIRef],
+    reviews: Iterable[str],
+    page_triples: int,
+) -> set[Triple]:
+    """What no single page owns: the places used, the keywords seen, the vocabularies, the
+    agencies and a minimal VoID/DCAT description of the whole graph (whose triple count adds
+    `page_triples`, the distinct triples of the pages)."""
+    base = vocabularies.base
+    shared: set[Triple] = set(places.triples())
+    shared.update(vocabularies.keywords.triples(keywords_seen))
+    shared.update(vocabularies.graph)
+    shared.update(agency_graph(base))
+    dataset = URIRef(base + DATASET_PATH)
+    add = shared.add
+    add((dataset, RDF.type, VOID.Dataset))
+    add((dataset, RDF.type, DCAT.Dataset))
+    add((dataset, RDFS.label, Literal("ReviewGraph")))
+    add((dataset, DCTERMS.title, Literal("ReviewGraph: child safeguarding case reviews",
+                                         lang="en")))
+    add((dataset, DCTERMS.description, Literal(
+        "Case reviews into the death or serious harm of children, read from NSPCC National "
+        "Collection of Case Reviews listing pages, with their learning, recommendations, "
+        "keywords, agencies and places.", lang="en")))
+    add((dataset, VOID.uriSpace, Literal(base)))
+    add((dataset, VOID.vocabulary, URIRef(RG_IRI)))
+    for page in sorted(set(sources)):
+        add((dataset, DCTERMS.source, page))
+    schemes = {s for s, p, o in shared if p == RDF.type and o == SKOS.ConceptScheme}
+    for scheme in sorted(schemes):
+        add((dataset, DCAT.themeTaxonomy, scheme))
+    for review in sorted(reviews)[:1]:
+        add((dataset, VOID.exampleResource, URIRef(review)))
+    # Count last, and count this triple too.
+    count = len(shared | set()) + page_triples + 1
+    add((dataset, VOID.triples, Literal(count, datatype=XSD.nonNegativeInteger)))
+    return shared
 
 
 def agency_graph(base: str) -> Graph:
@@ -400,6 +501,31 @@ def build_graph(
     builder = _Builder(vocabularies, places or MintedPlaces(vocabularies.base),
                        agencies or default_matcher())
     for record in records:
-        builder.review(record)
-    builder.finish()
-    return GraphResult(builder.graph, builder.warnings, builder.localities, builder.reviews)
+        builder.read(record)
+    shared = builder.finish()
+    triples = frozenset(shared.union(*(page.triples for page in builder.pages.values())))
+    return GraphResult(triples, builder.warnings, builder.localities, builder.reviews,
+                       pages=builder.pages, shared=frozenset(shared),
+                       sources={file: str(iri) for file, iri in builder.sources.items()})
+
+
+def build_page_graph(
+    records: Sequence[Record],
+    vocabularies: Vocabularies,
+    places: Places,
+    contents: dict[str, str],
+    sources: dict[str, str],
+    agencies: AgencyMatcher | None = None,
+) -> tuple[PageGraph, dict[str, str]]:
+    """The graph of one page's records, added to a build whose other pages' reviews
+    (IRI -> fingerprint) and source pages (file name -> page IRI) are given: its PageGraph
+    and source files (as given -> page IRI). Shared triples are left to `shared_triples`."""
+    builder = _Builder(vocabularies, places, agencies or default_matcher())
+    builder.seed(contents, sources)
+    for record in records:
+        builder.read(record)
+    files = {record.source.file for record in records}
+    if len(files) != 1:
+        raise ReviewGraphError("build_page_graph takes the records of one page")
+    (page,) = builder.pages.values()
+    return page, {file: str(iri) for file, iri in builder.sources.items()}

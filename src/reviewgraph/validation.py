@@ -6,16 +6,43 @@ from (through the review's rg:sourceExtract), the property and value at fault, a
 
 pyshacl runs without inference (the shapes target the classes the graph states explicitly),
 which keeps validation of a large graph to a single pass over targeted shapes.
+
+Validation at scale keeps every shape and changes only how pyshacl is driven:
+
+- Lifted property shapes (`executable_shapes`). pyshacl checks a node shape's sh:property
+  shapes once per focus node, building every constraint anew each time; a property shape
+  that carries the node shape's targets itself is checked once for all of them. The SHACL
+  meaning is the same (a property shape of a node shape applies to exactly the node shape's
+  focus nodes; results name the same focus node, path, value, message and source shape), and
+  a closed node shape keeps the property paths it allowed as sh:ignoredProperties.
+- Partitioned, parallel validation (`validate_triples`). Every node of a review's own parts
+  (the classes in REVIEW_PART_CLASSES) is joined to the nodes it links to or is linked from
+  among those parts, so a review, its children, incident, learning points, recommendations,
+  report and source extract form one group (a link between two reviews' parts merges their
+  groups: cross-review constraints such as "a child is concerned by exactly one review" see
+  both). Everything else (vocabularies, places, agencies, source pages, the dataset) is
+  shared. Batches of groups are validated together with all shared triples, in worker
+  processes; the union of the batches is the whole graph, every triple of or about a part
+  node lies in its batch, and the types of whatever it links to are in its batch or shared,
+  so each focus node is checked against exactly what a whole-graph run would see. This holds
+  for shapes that look one step from the focus node (predicate and inverse paths, value
+  type, datatype, pattern, cardinality, class, closed, or-of-value-checks): `_partition_safe`
+  checks that of the shapes, and anything else is validated as one graph.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from collections.abc import Collection, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection as RDFList
 from rdflib.namespace import DCTERMS, PROV, SH, SKOS
 
 from reviewgraph.errors import Problem, ReviewGraphError
@@ -24,6 +51,31 @@ from reviewgraph.terms import PREFIXES, RG
 
 SEVERITIES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
+# The classes of a review's own parts: nodes of these classes are validated in their review's
+# group; every other node is shared (validated with every group).
+REVIEW_PART_CLASSES = frozenset({
+    RG.CaseReview, RG.Child, RG.Incident, RG.LearningPoint, RG.Recommendation,
+    RG.ReportDocument, RG.SourceExtract,
+})
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+# Shape parameters that look no further than the focus node, its values along a predicate or
+# inverse path, and the values' types: what the partition keeps together (see the docstring).
+PARTITION_SAFE_PARAMETERS = frozenset({
+    RDF.type, RDFS.label, RDFS.comment, SH.path, SH.inversePath, SH.property, SH.targetClass,
+    SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.nodeKind, SH.closed,
+    SH.ignoredProperties, SH.message, SH.severity, SH.name, SH.description, SH.minCount,
+    SH.maxCount, SH.datatype, SH.pattern, SH.flags, SH["class"], SH["in"], SH.hasValue,
+    SH["or"], SH.minLength, SH.maxLength, SH.minInclusive, SH.maxInclusive, SH.minExclusive,
+    SH.maxExclusive, SH.lessThan, SH.lessThanOrEquals, SH.equals, SH.disjoint,
+    SH.languageIn, SH.uniqueLang, SH.deactivated, RDF.first, RDF.rest,
+})
+# Groups (reviews) per pyshacl call: large enough that the shared triples validated with
+# each batch cost little, small enough that a batch graph stays small.
+BATCH_REVIEWS = 1000
+# Below this many triples, one pyshacl call in this process beats starting workers.
+PARALLEL_FROM_TRIPLES = 60_000
+
+Triple = tuple[object, object, object]
 
 
 @dataclass(frozen=True)
@@ -97,6 +149,104 @@ def _shapes_cached(directory: str) -> Graph:
 def load_shapes(directory: Path = SHAPES_DIR) -> Graph:
     """Every shapes file in the folder, as one graph (read once per process)."""
     return _shapes_cached(str(directory))
+
+
+def executable_shapes(shapes: Graph) -> Graph:
+    """The same shapes with each node shape's property shapes lifted to carry its targets
+    (see the module docstring): same constraints, same results, checked in one pass per
+    property shape instead of once per focus node."""
+    lifted = Graph()
+    for triple in shapes:
+        lifted.add(triple)
+    for node in sorted(set(shapes.subjects(SH.property, None)), key=str):
+        targets = [(p, o) for p in TARGETS for o in shapes.objects(node, p)]
+        if not targets:
+            continue  # reached only through other shapes: leave as written
+        properties = sorted(shapes.objects(node, SH.property), key=str)
+        if any(len(set(shapes.subjects(SH.property, prop))) != 1 for prop in properties):
+            continue  # a property shape shared by several node shapes: leave as written
+        if (node, SH.closed, Literal(True)) in shapes:
+            # sh:closed allows the predicate paths of the node's property shapes: keep them
+            # allowed explicitly once the property shapes no longer hang off the node.
+            ignored_list = shapes.value(node, SH.ignoredProperties)
+            ignored = list(RDFList(shapes, ignored_list)) if ignored_list is not None else []
+            ignored += sorted({path for prop in properties
+                               if isinstance(path := shapes.value(prop, SH.path), URIRef)},
+                              key=str)
+            lifted.remove((node, SH.ignoredProperties, None))
+            head = BNode()
+            RDFList(lifted, head, list(dict.fromkeys(ignored)))
+            lifted.add((node, SH.ignoredProperties, head))
+        for prop in properties:
+            lifted.remove((node, SH.property, prop))
+            for predicate, target in targets:
+                lifted.add((prop, predicate, target))
+    return lifted
+
+
+@cache
+def _executable_cached(directory: str) -> tuple[Graph, bool]:
+    shapes = _shapes_cached(directory)
+    return executable_shapes(shapes), _partition_safe(shapes)
+
+
+def _partition_safe(shapes: Graph) -> bool:
+    """True if every shape only looks one step from its focus node (module docstring)."""
+    if not all(p in PARTITION_SAFE_PARAMETERS for p in shapes.predicates(None, None)
+               if str(p).startswith(str(SH))):
+        return False
+    # The members of an sh:or test the value itself; one with a path would look further.
+    for members in shapes.objects(None, SH["or"]):
+        for member in RDFList(shapes, members):
+            if (member, SH.path, None) in shapes or (member, SH.property, None) in shapes:
+                return False
+    return True
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A graph split for validation: triples shared by every batch, and groups of triples of
+    review parts (normally one review and its parts each), in a fixed order."""
+
+    shared: list[Triple]
+    groups: list[list[Triple]]
+
+    def batches(self, size: int = BATCH_REVIEWS) -> list[list[Triple]]:
+        """The groups' triples, `size` groups a batch."""
+        return [[t for group in self.groups[start:start + size] for t in group]
+                for start in range(0, len(self.groups), size)]
+
+
+def partition(triples: Iterable[Triple]) -> Partition:
+    """Split the triples into shared triples and groups of review parts (module docstring)."""
+    triples = list(triples)
+    parts = {s for s, p, o in triples if p == RDF.type and o in REVIEW_PART_CLASSES}
+    parent: dict[object, object] = {}
+
+    def root(node: object) -> object:
+        while (up := parent.get(node, node)) is not node:
+            parent[node] = parent.get(up, up)  # path halving
+            node = up
+        return node
+
+    for s, _, o in triples:
+        if s in parts and o in parts and s != o:
+            a, b = root(s), root(o)
+            if a is not b:
+                # The smaller IRI leads the group, so the order does not depend on the input.
+                if str(b) < str(a):
+                    a, b = b, a
+                parent[b] = a
+    shared: list[Triple] = []
+    groups: dict[object, list[Triple]] = {}
+    for triple in triples:
+        subject = triple[0]
+        if subject in parts:
+            groups.setdefault(root(subject), []).append(triple)
+        else:
+            # Shared triples go with every batch, including any from a shared node to a part.
+            shared.append(triple)
+    return Partition(shared, [groups[key] for key in sorted(groups, key=str)])
 
 
 def _curie(term: URIRef) -> str:
@@ -184,9 +334,73 @@ def _label(graph: Graph, node: object) -> str | None:
     return None
 
 
-def validate(graph: Graph, shapes: Graph | None = None) -> ValidationReport:
+def validate(
+    graph: Graph,
+    shapes: Graph | None = None,
+    workers: int | None = None,
+    batch_reviews: int = BATCH_REVIEWS,
+) -> ValidationReport:
     """Validate the graph against the project's shapes (or the given ones)."""
-    shapes = shapes if shapes is not None else load_shapes()
+    return validate_triples(graph, shapes, workers, batch_reviews)
+
+
+def validate_triples(
+    triples: Collection[Triple],
+    shapes: Graph | None = None,
+    workers: int | None = None,
+    batch_reviews: int = BATCH_REVIEWS,
+) -> ValidationReport:
+    """Validate a graph given as triples (or an rdflib Graph).
+
+    Large graphs (or any graph when `workers` is given) are validated in batches of
+    `batch_reviews` review groups, in `workers` processes (default: one per core), as the
+    module docstring explains; small ones in one pyshacl call here."""
+    if shapes is None:
+        executable, safe = _executable_cached(str(SHAPES_DIR))
+    else:
+        executable, safe = executable_shapes(shapes), _partition_safe(shapes)
+    parallel = workers is not None or len(triples) >= PARALLEL_FROM_TRIPLES
+    if not parallel or not safe:
+        return _report(_validate_batch(triples, executable))
+    split = partition(triples)
+    batches = split.batches(batch_reviews) or [[]]
+    workers = workers or os.cpu_count() or 1
+    workers = max(1, min(workers, len(batches)))
+    if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        found = [r for batch in batches
+                 for r in _validate_batch([*split.shared, *batch], executable)]
+        return _report(found)
+    # Forked workers inherit the batches and shapes (nothing is pickled on the way in); each
+    # returns its readable results.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_init_worker,
+                             initargs=(split.shared, batches, executable)) as pool:
+        found = [r for results in pool.map(_validate_batch_number, range(len(batches)))
+                 for r in results]
+    return _report(found)
+
+
+# What a forked worker validates: set once per worker process by _init_worker, read by
+# _validate_batch_number (a process pool passes work to a worker function by name only).
+_WORK: dict[str, object] = {}
+
+
+def _init_worker(shared: list[Triple], batches: list[list[Triple]], shapes: Graph) -> None:
+    _WORK.update(shared=shared, batches=batches, shapes=shapes)
+
+
+def _validate_batch_number(number: int) -> list[ValidationResult]:
+    batch = _WORK["batches"][number]  # type: ignore[index]
+    return _validate_batch([*_WORK["shared"], *batch], _WORK["shapes"])  # type: ignore[misc]
+
+
+def _validate_batch(triples: Iterable[Triple], shapes: Graph) -> list[ValidationResult]:
+    if isinstance(triples, Graph):
+        graph = triples
+    else:
+        graph = Graph()
+        graph.addN((s, p, o, graph) for s, p, o in triples)
     _, results, _ = shacl_validate(
         graph,
         shacl_graph=shapes,
@@ -215,10 +429,14 @@ def validate(graph: Graph, shapes: Graph | None = None) -> ValidationReport:
             line=line,
             last_line=last_line,
         ))
+    return found
+
+
+def _report(found: Sequence[ValidationResult]) -> ValidationReport:
     order = {"violation": 0, "warning": 1, "info": 2}
-    found.sort(key=lambda r: (order[r.severity], r.file or "", r.line or 0, r.entity,
-                              r.path or "", r.message, r.value or ""))
-    return ValidationReport(tuple(dict.fromkeys(found)))
+    ordered = sorted(found, key=lambda r: (order[r.severity], r.file or "", r.line or 0,
+                                           r.entity, r.path or "", r.message, r.value or ""))
+    return ValidationReport(tuple(dict.fromkeys(ordered)))
 
 
 def read_graph(path: Path) -> Graph:

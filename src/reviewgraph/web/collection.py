@@ -11,10 +11,12 @@ lowest set bits.
 from __future__ import annotations
 
 import bisect
+import heapq
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 
 from markupsafe import Markup, escape
 
@@ -319,16 +321,18 @@ class Collection:
 
     def related(self, entry: ReviewEntry, limit: int = 5) -> list[tuple[ReviewEntry, list[str]]]:
         """Reviews sharing the most themes and keywords with `entry`, and what they share."""
-        shared: dict[int, set[str]] = defaultdict(set)
-        for value in self.values_of[entry.position]:
-            if value.facet not in ("theme", "keyword"):
-                continue
-            for position in value.positions:
-                if position != entry.position:
-                    shared[position].add(value.label)
-        ranked = sorted(shared.items(), key=lambda item: (-len(item[1]), item[0]))[:limit]
-        return [(self.reviews[position], sorted(labels, key=str.casefold))
-                for position, labels in ranked]
+        shared_values = [value for value in self.values_of[entry.position]
+                         if value.facet in ("theme", "keyword")]
+        counts = Counter(chain.from_iterable(value.positions for value in shared_values))
+        counts.pop(entry.position, None)
+        # Most shared first; among equals the newest (the lowest position).
+        ranked = heapq.nsmallest(limit, counts.items(), key=lambda item: (-item[1], item[0]))
+        related = []
+        for position, _ in ranked:
+            bit = 1 << position
+            labels = {value.label for value in shared_values if value.members & bit}
+            related.append((self.reviews[position], sorted(labels, key=str.casefold)))
+        return related
 
     def counts(self, facet: str, limit: int | None = None) -> list[tuple[FacetValue, int]]:
         pairs = [(value, value.count) for value in self.sorted_values(facet)]

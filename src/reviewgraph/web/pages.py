@@ -158,7 +158,12 @@ class Sparql:
 
 
 class PageQueries:
-    """The named .rq files, bound to an entity by replacing their `VALUES ?this { UNDEF }`."""
+    """The named .rq files. Each names the entity it is about `?this` and declares it unbound
+    (`VALUES ?this { UNDEF }`, so the file runs as it is). Binding writes the entity's IRI in
+    place of the variable, or, in files marked `# binding: values`, into the VALUES line;
+    the query editor shows the bound text. Oxigraph plans each file best one way or the
+    other (entity-data: 0.6 ms inlined against 250 ms in VALUES; concept-reviews: 6 ms in
+    VALUES against 3.7 s inlined), so each file says which."""
 
     def __init__(self, folder: Path = QUERIES_DIR) -> None:
         self.texts = {path.stem: path.read_text(encoding="utf-8")
@@ -167,10 +172,11 @@ class PageQueries:
     def bind(self, name: str, this: str | None = None, prop: str | None = None,
              limit: int | None = None, offset: int | None = None) -> str:
         text = self.texts[name]
+        in_values = "# binding: values" in text
         if this is not None:
-            text = text.replace(_VALUES_THIS, f"VALUES ?this {{ <{_safe_iri(this)}> }}")
+            text = _bind(text, _VALUES_THIS, "this", this, in_values)
         if prop is not None:
-            text = text.replace(_VALUES_PROPERTY, f"VALUES ?property {{ <{_safe_iri(prop)}> }}")
+            text = _bind(text, _VALUES_PROPERTY, "property", prop, in_values)
         if limit is not None:
             text = re.sub(r"\nLIMIT \d+\s*$", "\n", text.rstrip() + "\n")
             text = text.rstrip() + f"\nLIMIT {int(limit)}"
@@ -178,6 +184,15 @@ class PageQueries:
                 text += f"\nOFFSET {int(offset)}"
             text += "\n"
         return text
+
+
+def _bind(text: str, declaration: str, variable: str, iri: str, in_values: bool) -> str:
+    if declaration not in text:
+        return text
+    if in_values:
+        return text.replace(declaration, f"VALUES ?{variable} {{ <{_safe_iri(iri)}> }}")
+    text = re.sub(r"[ \t]*" + re.escape(declaration) + r"[ \t]*\n?", "", text)
+    return re.sub(r"\?" + variable + r"\b", lambda _: f"<{_safe_iri(iri)}>", text)
 
 
 def _safe_iri(iri: str) -> str:

@@ -1,0 +1,311 @@
+"""Running queries where they can be stopped: a pool of executor processes.
+
+pyoxigraph has no query timeout and evaluates in native code, so a runaway query can only be
+stopped by ending the process running it. Each web worker owns a few executor processes;
+each opens the prepared store read-only (RocksDB, so they share the OS page cache instead of
+holding a copy each) and answers one request at a time over a pair of pipes. A request that
+is not answered within the time limit gets its executor SIGKILLed (the CPU is free at once)
+and a fresh executor started in its place; the others keep serving meanwhile.
+
+Executors also cannot reach the network: before reading any query each installs a seccomp
+filter that makes socket() fail, so SERVICE, remote FROM or anything else that would connect
+cannot, whatever the query text looks like (sparql_text.py refuses SERVICE politely first).
+
+The executor does the serialisation too, so a worker only moves finished bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import json
+import os
+import pickle
+import platform
+import queue
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from reviewgraph.errors import ReviewGraphError
+
+_HEADER = struct.Struct("!I")
+STARTUP_LIMIT = 60.0  # seconds an executor may take to open the store
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an executor said: a body, or an HTTP status with a message."""
+
+    status: int
+    body: bytes = b""
+    message: str = ""
+    truncated: bool = False
+    rows: int = 0
+
+
+class ExecutorStopped(Exception):
+    pass
+
+
+# --- the worker side --------------------------------------------------------------------------
+class _Executor:
+    def __init__(self, spec: dict):
+        parent_read, child_write = os.pipe()
+        child_read, parent_write = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "reviewgraph.web.executor", json.dumps(spec),
+             str(child_read), str(child_write)],
+            pass_fds=(child_read, child_write), stdin=subprocess.DEVNULL, close_fds=True)
+        os.close(child_read)
+        os.close(child_write)
+        self.read_fd, self.write_fd = parent_read, parent_write
+        self.ready = False
+
+    def call(self, request: tuple, deadline: float) -> tuple:
+        if not self.ready:
+            reply = self._receive(time.monotonic() + STARTUP_LIMIT)
+            if reply[0] != "ready":
+                raise ExecutorStopped(reply[1] if len(reply) > 1 else "executor failed")
+            self.ready = True
+        payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            os.write(self.write_fd, _HEADER.pack(len(payload)) + payload)
+        except OSError as error:
+            raise ExecutorStopped(f"executor stopped: {error}") from error
+        return self._receive(deadline)
+
+    def _receive(self, deadline: float) -> tuple:
+        header = self._read_exactly(_HEADER.size, deadline)
+        (length,) = _HEADER.unpack(header)
+        return pickle.loads(self._read_exactly(length, deadline))
+
+    def _read_exactly(self, size: int, deadline: float) -> bytes:
+        chunks: list[bytes] = []
+        poller = select.poll()
+        poller.register(self.read_fd, select.POLLIN)
+        while size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not poller.poll(remaining * 1000):
+                raise TimeoutError
+            chunk = os.read(self.read_fd, min(size, 1 << 20))
+            if not chunk:
+                code = self.process.poll()
+                raise ExecutorStopped(f"executor stopped (exit status {code})")
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        for fd in (self.read_fd, self.write_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+class QueryPool:
+    """A fixed number of executor processes shared by one web worker's threads."""
+
+    def __init__(self, spec: dict, size: int, timeout: float, max_rows: int,
+                 prefixes: dict[str, str] | None = None):
+        self.spec, self.size, self.timeout, self.max_rows = spec, size, timeout, max_rows
+        self.prefixes = prefixes or {}
+        self._idle: queue.LifoQueue[_Executor] = queue.LifoQueue()
+        self._all: set[_Executor] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(size):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Executor:
+        executor = _Executor(self.spec)
+        with self._lock:
+            self._all.add(executor)
+        return executor
+
+    def _replace(self, executor: _Executor) -> None:
+        executor.kill()
+        with self._lock:
+            self._all.discard(executor)
+            closed = self._closed
+        if not closed:
+            self._idle.put(self._spawn())
+
+    def check(self) -> int:
+        """Wait until an executor has opened the store; return the triple count."""
+        outcome = self._run(("count",), STARTUP_LIMIT)
+        if outcome.status != 200:
+            raise ReviewGraphError(f"cannot serve the store: {outcome.message}")
+        return outcome.rows
+
+    def query(self, text: str, fmt: str, default_graph_uris: tuple[str, ...] = (),
+              named_graph_uris: tuple[str, ...] = (), max_rows: int | None = None) -> Outcome:
+        request = ("query", text, default_graph_uris, named_graph_uris, fmt,
+                   self.max_rows if max_rows is None else max_rows)
+        return self._run(request, self.timeout)
+
+    def _run(self, request: tuple, limit: float) -> Outcome:
+        started = time.monotonic()
+        try:
+            executor = self._idle.get(timeout=limit)
+        except queue.Empty:
+            return Outcome(503, message=f"all {self.size} query workers stayed busy for "
+                                        f"{limit:g} s; try again shortly")
+        deadline = started + limit
+        try:
+            reply = executor.call(request, deadline)
+        except TimeoutError:
+            self._replace(executor)
+            return Outcome(503, message=(
+                f"query stopped: it ran longer than the {limit:g} s time limit. Narrow it "
+                "(more specific patterns, fewer OPTIONALs, LIMIT) and try again."))
+        except ExecutorStopped as error:
+            self._replace(executor)
+            return Outcome(500, message=f"the query could not be run: {error}")
+        except BaseException:
+            self._replace(executor)
+            raise
+        self._idle.put(executor)
+        if reply[0] == "ok":
+            _, body, truncated, rows = reply
+            return Outcome(200, body=body, truncated=truncated, rows=rows)
+        _, status, message = reply
+        return Outcome(status, message=message)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            executors = list(self._all)
+            self._all.clear()
+        for executor in executors:
+            executor.kill()
+
+
+def store_spec(store_dir: Path, prefixes: dict[str, str] | None = None) -> dict:
+    return {"kind": "oxigraph", "path": str(store_dir), "prefixes": prefixes or {}}
+
+
+# --- the executor side ------------------------------------------------------------------------
+_SECCOMP_ARCH = {"x86_64": (0xC000003E, 41, 425), "aarch64": (0xC00000B7, 198, 425)}
+
+
+def deny_network() -> bool:
+    """Make socket() (and io_uring) fail with EPERM in this process from now on.
+
+    A seccomp filter is irreversible and inherited, needs no privileges (only
+    no_new_privs) and is enforced by the kernel. Returns False where it cannot be installed
+    (another architecture or kernel), in which case the tokenizer is the only guard.
+    """
+    machine = platform.machine()
+    if machine not in _SECCOMP_ARCH or not sys.platform.startswith("linux"):
+        return False
+    arch, nr_socket, nr_io_uring_setup = _SECCOMP_ARCH[machine]
+
+    class SockFilter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte),
+                    ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(SockFilter))]
+
+    ld_w_abs, jeq_k, jge_k, ret_k = 0x20, 0x15, 0x35, 0x06
+    allow, deny = 0x7FFF0000, 0x00050000 | errno.EPERM
+    program = [
+        SockFilter(ld_w_abs, 0, 0, 4),  # A = seccomp_data.arch
+        SockFilter(jeq_k, 1, 0, arch),  # our architecture? go on : deny
+        SockFilter(ret_k, 0, 0, deny),
+        SockFilter(ld_w_abs, 0, 0, 0),  # A = seccomp_data.nr
+        SockFilter(jge_k, 3, 0, 0x40000000),  # x32 ABI numbers: deny
+        SockFilter(jeq_k, 2, 0, nr_socket),
+        SockFilter(jeq_k, 1, 0, nr_io_uring_setup),
+        SockFilter(ret_k, 0, 0, allow),
+        SockFilter(ret_k, 0, 0, deny),
+    ]
+    filters = (SockFilter * len(program))(*program)
+    fprog = SockFprog(len(program), filters)
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
+    if libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0:
+        return False
+    return libc.prctl(pr_set_seccomp, seccomp_mode_filter, ctypes.byref(fprog), 0, 0) == 0
+
+
+def _exit_with_parent() -> None:
+    """Stop if the web worker that started us goes away, even in the middle of a query."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _send(fd: int, message: tuple) -> None:
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(payload)) + payload)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _receive(fd: int) -> tuple | None:
+    def exactly(size: int) -> bytes | None:
+        chunks = []
+        while size:
+            chunk = os.read(fd, size)
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    header = exactly(_HEADER.size)
+    if header is None:
+        return None
+    payload = exactly(_HEADER.unpack(header)[0])
+    return None if payload is None else pickle.loads(payload)
+
+
+def serve_requests(spec: dict, read_fd: int, write_fd: int) -> int:
+    # Imported here so the web worker that only manages the pool stays light.
+    from reviewgraph.store import QueryFailed, open_store
+    from reviewgraph.web.results import write
+
+    if spec.get("kind", "oxigraph") == "oxigraph" and not deny_network():
+        print("reviewgraph executor: warning: could not block network access; "
+              "SERVICE is refused by the query reader only", file=sys.stderr)
+    try:
+        store = open_store(spec)
+    except Exception as error:  # noqa: BLE001 - reported to the pool, which reports it
+        _send(write_fd, ("fatal", str(error)))
+        return 1
+    prefixes = spec.get("prefixes") or {}
+    _exit_with_parent()
+    _send(write_fd, ("ready",))
+    while (request := _receive(read_fd)) is not None:
+        if request[0] == "count":
+            _send(write_fd, ("ok", b"", False, store.triple_count()))
+            continue
+        _, text, default_graphs, named_graphs, fmt, max_rows = request
+        try:
+            result = store.query(text, default_graph_uris=default_graphs,
+                                 named_graph_uris=named_graphs)
+            body, truncated, rows = write(result, fmt, max_rows, prefixes)
+        except QueryFailed as error:
+            _send(write_fd, ("error", 400 if error.syntax else 500, error.message))
+            continue
+        _send(write_fd, ("ok", body, truncated, rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve_requests(json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])))
