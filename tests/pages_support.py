@@ -1,9 +1,10 @@
-"""Shared by the page tests: build a graph through the real pipeline and serve the pages.
+"""Shared by the page tests: build a graph through the real pipeline and serve the real app.
 
-`served_build(pages, folder)` runs `reviewgraph.build.build` on listing pages, loads the
-N-Triples into the embedded Oxigraph store, registers the pages on a Flask app and serves it
-on 127.0.0.1 (a real HTTP server in a thread). Until the web app factory exists this makes a
-small local app; when `reviewgraph.web.create_app` exists the lead swaps it in here.
+`served_build(pages, folder)` runs `reviewgraph.build.build` on listing pages, makes the web
+app with the real factory (`create_app`: SPARQL endpoint, query page) and serves it on
+127.0.0.1 from a thread, so the "query behind this page" links open in the real query
+editor. The pages are registered here with `register_pages` until `create_app` does it
+itself; once it does, this leaves them to it.
 """
 
 from __future__ import annotations
@@ -20,39 +21,30 @@ from werkzeug.serving import make_server
 
 from reviewgraph.build import build
 from reviewgraph.paths import SOURCES_DIR
+from reviewgraph.store import OxigraphStore
 from reviewgraph.terms import DEFAULT_BASE_IRI
+from reviewgraph.web import Settings, create_app
 from reviewgraph.web.pages import Site, register_pages
 
 SAMPLE_PAGE = SOURCES_DIR / "nspcc-new-in-the-collection-2025.txt"
-
-
-@dataclass(frozen=True)
-class PageSettings:
-    base_iri: str
-    build_dir: Path
 
 
 @dataclass
 class Served:
     url: str
     build_dir: Path
-    store: pyoxigraph.Store
-    site: Site
+    store: pyoxigraph.Store  # the build, for checking pages against the graph itself
+    site: Site  # the pages' shared state (index, queries)
     app: Flask
 
 
-def load_store(build_dir: Path) -> pyoxigraph.Store:
-    store = pyoxigraph.Store()
-    store.bulk_load(path=str(build_dir / "reviewgraph.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    return store
-
-
-def make_app(build_dir: Path, base_iri: str = DEFAULT_BASE_IRI) -> tuple[Flask, Site,
-                                                                            pyoxigraph.Store]:
-    store = load_store(build_dir)
-    app = Flask("reviewgraph-pages-test")
-    site = register_pages(app, store, PageSettings(base_iri, build_dir))
-    return app, site, store
+def make_app(build_dir: Path, base_iri: str = DEFAULT_BASE_IRI) -> tuple[Flask, Site]:
+    settings = Settings(graph_file=build_dir / "reviewgraph.nt", base_iri=base_iri,
+                        executors=1, log_requests=False)
+    app = create_app(settings)
+    if "pages" not in app.blueprints:
+        register_pages(app, OxigraphStore.open(settings.resolved_store_dir()), settings)
+    return app, app.extensions["reviewgraph.pages"]
 
 
 @contextmanager
@@ -72,6 +64,9 @@ def served_build(pages: Sequence[Path], folder: Path,
                  base_iri: str = DEFAULT_BASE_IRI) -> Iterator[Served]:
     build_dir = folder / "build"
     build(pages=list(pages), out_dir=build_dir, base_iri=base_iri)
-    app, site, store = make_app(build_dir, base_iri)
+    app, site = make_app(build_dir, base_iri)
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(build_dir / "reviewgraph.nt"),
+                    format=pyoxigraph.RdfFormat.N_TRIPLES)
     with serve(app) as url:
         yield Served(url, build_dir, store, site, app)

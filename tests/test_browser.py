@@ -114,6 +114,13 @@ def test_reader_path_through_the_site(browser: object, served: Served) -> None:
         assert "NSPCC Helpline on 0808 800 5000" in page.content()
         reader.check("04-review")
 
+        page.locator("#queries-heading + ul a").first.click()  # the query behind the page
+        page.wait_for_url("**/sparql?query=*")
+        assert "review-parts" not in page.url or "concernsChild" in page.content()
+        page.go_back()
+        page.wait_for_url(review_url)
+        reader.errors.clear()  # the query editor is the endpoint's page, checked by its tests
+
         for name, selector in (("05-locality", "dt:text-is('Locality') + dd a"),
                                ("06-agency", "dt:text-is('Agencies named') + dd a"),
                                ("07-theme", "#learning-heading ~ ol .tags a")):
@@ -129,7 +136,7 @@ def test_reader_path_through_the_site(browser: object, served: Served) -> None:
         for name, path in (("08-keyword", "/page/keyword/domestic-abuse"),
                            ("09-reviews-index", "/reviews"),
                            ("10-ontology", "/ontology"), ("11-shapes", "/shapes"),
-                           ("12-data", "/data"), ("13-not-found", "/page/locality/nowhere")):
+                           ("12-data", "/downloads"), ("13-not-found", "/page/locality/nowhere")):
             page.goto(served.url + path)
             if name == "13-not-found":
                 reader.errors.clear()  # the 404 status itself is logged as a console error

@@ -10,6 +10,7 @@ locality, agency, concepts, ontology, shapes, data, VoID, sitemap, and the queri
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -251,7 +252,7 @@ def page_parts(html: str) -> _PageParts:
 
 def entity_pages(served: Served) -> list[str]:
     entities = _entities(served)
-    return ["/", "/reviews", "/reviews?q=domestic", "/ontology", "/data"] + [
+    return ["/", "/reviews", "/reviews?q=domestic", "/ontology", "/downloads"] + [
         "/page/" + local(entities[c]) for c in ("review", "locality", "agency", "keyword",
                                                   "theme", "child", "partnership", "outcome")]
 
@@ -275,6 +276,11 @@ def test_every_page_has_alternates_jsonld_and_its_queries(served: Served) -> Non
             text = parse_qs(urlsplit(href).query)["query"][0]
             assert "UNDEF" not in text or "VALUES ?this" not in text.split("UNDEF")[0][-30:]
             served.store.query(text)  # every linked query is valid SPARQL that runs
+        editor = get(served, query_links[0], BROWSER_ACCEPT)  # opens in the query editor
+        assert editor.status_code == 200 and editor.headers["Content-Type"].startswith(
+            "text/html")
+        first_line = parse_qs(urlsplit(query_links[0]).query)["query"][0].splitlines()[0]
+        assert html.escape(first_line, quote=False) in editor.text
 
 
 def test_entity_links_show_labels_not_iris(served: Served) -> None:
@@ -389,7 +395,7 @@ def test_shapes_page(served: Served) -> None:
 
 
 def test_data_page_downloads_void_and_sitemap(served: Served) -> None:
-    html = get(served, "/data", BROWSER_ACCEPT).text
+    html = get(served, "/downloads", BROWSER_ACCEPT).text
     assert "Licence and attribution" in html
     for fmt in ("ttl", "nt", "jsonld"):
         response = get(served, f"/downloads/reviewgraph.{fmt}")

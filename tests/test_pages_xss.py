@@ -123,7 +123,7 @@ def test_hostile_search_terms_are_echoed_as_text(served: Served) -> None:
 
 
 def test_every_page_around_the_review_is_inert(served: Served, review_iri: str) -> None:
-    paths = ["/", "/reviews", "/reviews?q=quotes", "/data", "/sitemap.xml"]
+    paths = ["/", "/reviews", "/reviews?q=quotes", "/downloads", "/sitemap.xml"]
     html = get(served, "/page/" + review_iri[len(BASE):])
     paths += sorted(set(re.findall(r'href="(/page/[^"?#]+)"', html)))
     for path in paths:

@@ -129,6 +129,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_rows=args.max_rows,
         max_query_bytes=args.max_query_bytes,
         executors=args.executors,
+        cache_bytes=0 if args.no_cache else 32 << 20,
         log_requests=not args.quiet,
     )
     if args.timeout <= 0 or args.max_rows < 1 or args.max_query_bytes < 1 or args.executors < 1:
@@ -142,15 +143,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _build_for_serving(build_dir, base: str | None) -> None:
-    """`serve` with no build yet: build from data/sources first."""
-    try:
-        from reviewgraph.build import build_graph
-    except ImportError as error:
-        # TODO(issue 3): remove once reviewgraph.build exists (owned by the graph build).
-        raise ReviewGraphError(
-            f"no build in {build_dir}: run `reviewgraph build` first") from error
+    """`serve` with no build yet: build from data/sources/ first (as `reviewgraph build`)."""
+    from reviewgraph.build import build
+    from reviewgraph.terms import DEFAULT_BASE_IRI
+
     print(f"reviewgraph serve: no build in {build_dir}; building it first", file=sys.stderr)
-    build_graph(out_dir=build_dir, base_iri=base)  # TODO(issue 3): check against build.py
+    report = build(None, build_dir, base or DEFAULT_BASE_IRI)
+    for problem in report.warnings:
+        print(problem, file=sys.stderr)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -238,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="query processes per worker (a query over the time limit is killed)")
     p.add_argument("--graph", metavar="FILE", help="serve this .nt/.ttl file instead of the build")
     p.add_argument("--quiet", action="store_true", help="do not log every request")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not keep answers to repeated queries (for benchmarking the engine)")
     p.set_defaults(handler=cmd_serve)
 
     p = commands.add_parser("query", help="run a SPARQL query against an endpoint")

@@ -19,7 +19,7 @@ import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
@@ -59,6 +59,7 @@ class QueryFailed(Exception):
         self.syntax = syntax
 
 
+@runtime_checkable
 class Store(Protocol):
     """What the endpoint and pages need from a store: read-only queries and a size."""
 

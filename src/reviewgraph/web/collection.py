@@ -11,12 +11,10 @@ lowest set bits.
 from __future__ import annotations
 
 import bisect
-import heapq
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import chain
 
 from markupsafe import Markup, escape
 
@@ -320,15 +318,39 @@ class Collection:
         return found[:limit]
 
     def related(self, entry: ReviewEntry, limit: int = 5) -> list[tuple[ReviewEntry, list[str]]]:
-        """Reviews sharing the most themes and keywords with `entry`, and what they share."""
+        """Reviews sharing the most themes and keywords with `entry` (the newest first among
+        equals), and what they share.
+
+        Counting is bit-sliced: every review's number of shared values is held across a few
+        bit sets (bit plane i = bit i of each count), so adding one value's reviews to all
+        counts is a handful of big-int operations whatever the size of the collection."""
         shared_values = [value for value in self.values_of[entry.position]
                          if value.facet in ("theme", "keyword")]
-        counts = Counter(chain.from_iterable(value.positions for value in shared_values))
-        counts.pop(entry.position, None)
-        # Most shared first; among equals the newest (the lowest position).
-        ranked = heapq.nsmallest(limit, counts.items(), key=lambda item: (-item[1], item[0]))
+        planes: list[int] = []
+        for value in shared_values:
+            carry = value.members
+            for index, plane in enumerate(planes):
+                planes[index], carry = plane ^ carry, plane & carry
+                if not carry:
+                    break
+            if carry:
+                planes.append(carry)
+        others = self.everything & ~(1 << entry.position)
+        found: list[int] = []
+        for score in range(2 ** len(planes) - 1, 0, -1):
+            exact = others
+            for index, plane in enumerate(planes):
+                exact &= plane if score >> index & 1 else ~plane
+                if not exact:
+                    break
+            for position in _bits_low_first(exact):
+                found.append(position)
+                if len(found) == limit:
+                    break
+            if len(found) == limit:
+                break
         related = []
-        for position, _ in ranked:
+        for position in found:
             bit = 1 << position
             labels = {value.label for value in shared_values if value.members & bit}
             related.append((self.reviews[position], sorted(labels, key=str.casefold)))

@@ -32,10 +32,12 @@ RESULT_FORMATS: tuple[Format, ...] = (
     Format("tsv", "text/tab-separated-values"),
 )
 GRAPH_FORMATS: tuple[Format, ...] = (
-    Format("turtle", "text/turtle", ("application/x-turtle",), ("ttl",)),
+    # "n3": SPARQLWrapper asks for N3 with format=n3; Turtle is N3 and it accepts Turtle.
+    Format("turtle", "text/turtle", ("application/x-turtle",), ("ttl", "n3")),
     Format("ntriples", "application/n-triples", ("text/plain",), ("nt", "n-triples")),
     Format("jsonld", "application/ld+json", ("application/json",), ("json-ld",)),
-    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml"), ("rdf", "xml")),
+    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml"),
+           ("rdf", "xml", "rdf+xml")),
     Format("nquads", "application/n-quads", (), ("nq", "n-quads")),
     Format("trig", "application/trig", ()),
 )

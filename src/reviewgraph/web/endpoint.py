@@ -14,15 +14,17 @@ with a plain-text message that says what to do instead.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
 
 from reviewgraph.web import conneg
 from reviewgraph.web.conneg import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format
-from reviewgraph.web.executor import QueryPool
+from reviewgraph.web.executor import Outcome, QueryPool
 from reviewgraph.web.settings import Settings
 from reviewgraph.web.sparql_text import shape_of
 
@@ -67,6 +69,7 @@ class SparqlEndpoint:
             ("Access-Control-Expose-Headers", f"{TRUNCATED_HEADER}, Content-Type"),
         )
         self._descriptions: dict[tuple[str, str], bytes] = {}
+        self.cache = ResponseCache(settings.cache_bytes)
 
     # --- entry ---------------------------------------------------------------------------------
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -75,6 +78,10 @@ class SparqlEndpoint:
         except Refusal as refusal:
             return self._text(start_response, refusal.status, refusal.message, refusal.headers,
                               head=environ["REQUEST_METHOD"] == "HEAD")
+        except Exception:  # a bug of ours: log it, answer 500 without internals
+            log.exception("error handling %s %s", environ["REQUEST_METHOD"],
+                          environ.get("PATH_INFO"))
+            return self._text(start_response, 500, "internal error; it has been logged.")
 
     def refuse_update_path(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         return self._text(start_response, 403, (
@@ -196,11 +203,15 @@ class SparqlEndpoint:
         if chosen[0] is HTML:
             return self.page_app(environ, start_response)
         fmt, media_type = chosen
-        outcome = self.pool.query(query, fmt.name, tuple(params.get("default-graph-uri", ())),
-                                  tuple(params.get("named-graph-uri", ())))
-        if outcome.status != 200:
-            return self._text(start_response, outcome.status, outcome.message,
-                              head=environ["REQUEST_METHOD"] == "HEAD")
+        key = (query, fmt.name, tuple(params.get("default-graph-uri", ())),
+               tuple(params.get("named-graph-uri", ())))
+        outcome = self.cache.get(key)
+        if outcome is None:
+            outcome = self.pool.query(query, fmt.name, key[2], key[3])
+            if outcome.status != 200:
+                return self._text(start_response, outcome.status, outcome.message,
+                                  head=environ["REQUEST_METHOD"] == "HEAD")
+            self.cache.put(key, outcome)
         headers: list[tuple[str, str]] = [("Content-Type", f"{media_type}; charset=utf-8")]
         if outcome.truncated:
             headers.append((TRUNCATED_HEADER, f"true; limit={self.settings.max_rows}"))
@@ -311,9 +322,14 @@ def _parse_params(raw: bytes, where: str) -> dict[str, list[str]]:
     params: dict[str, list[str]] = {}
     if not raw:
         return params
-    for key, value in parse_qsl(raw, keep_blank_values=True):
-        params.setdefault(_decode(key, f"a {where} parameter name"), []).append(
-            _decode(value, f"the {where} parameter '{_decode(key, 'a name')}'"))
+    for pair in raw.split(b"&"):
+        if not pair:
+            continue
+        raw_key, _, raw_value = pair.partition(b"=")
+        key = _decode(unquote_to_bytes(raw_key.replace(b"+", b" ")), f"a {where} parameter name")
+        value = _decode(unquote_to_bytes(raw_value.replace(b"+", b" ")),
+                        f"the {where} parameter '{key}'")
+        params.setdefault(key, []).append(value)
     return params
 
 
@@ -337,6 +353,44 @@ def _endpoint_url(environ: dict) -> str:
     host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
     return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '')}" \
            "/sparql"
+
+
+class ResponseCache:
+    """Finished answers by (query, format, dataset), least recently used out first.
+
+    Exact, not a heuristic: the store is read-only while the app runs (a new build means a
+    restart), so the same request always has the same answer. Errors and time-outs are
+    never cached. Bounded by total body bytes; 0 turns it off.
+    """
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.max_entry = max_bytes // 16
+        self._entries: OrderedDict[tuple, Outcome] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Outcome | None:
+        if not self.max_bytes:
+            return None
+        with self._lock:
+            outcome = self._entries.get(key)
+            if outcome is not None:
+                self._entries.move_to_end(key)
+            return outcome
+
+    def put(self, key: tuple, outcome: Outcome) -> None:
+        size = len(outcome.body) + len(key[0])
+        if not self.max_bytes or size > self.max_entry:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = outcome
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                old_key, old = self._entries.popitem(last=False)
+                self._bytes -= len(old.body) + len(old_key[0])
 
 
 class RequestLog:

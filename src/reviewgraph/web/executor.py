@@ -66,6 +66,8 @@ class _Executor:
         os.close(child_read)
         os.close(child_write)
         self.read_fd, self.write_fd = parent_read, parent_write
+        self.poller = select.poll()
+        self.poller.register(parent_read, select.POLLIN)
         self.ready = False
 
     def call(self, request: tuple, deadline: float) -> tuple:
@@ -82,25 +84,22 @@ class _Executor:
         return self._receive(deadline)
 
     def _receive(self, deadline: float) -> tuple:
-        header = self._read_exactly(_HEADER.size, deadline)
-        (length,) = _HEADER.unpack(header)
-        return pickle.loads(self._read_exactly(length, deadline))
-
-    def _read_exactly(self, size: int, deadline: float) -> bytes:
-        chunks: list[bytes] = []
-        poller = select.poll()
-        poller.register(self.read_fd, select.POLLIN)
-        while size:
+        # One request is outstanding at a time, so whatever arrives belongs to one frame:
+        # usually a single read holds all of it.
+        buffer = b""
+        needed = _HEADER.size
+        while len(buffer) < needed:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not poller.poll(remaining * 1000):
+            if remaining <= 0 or not self.poller.poll(remaining * 1000):
                 raise TimeoutError
-            chunk = os.read(self.read_fd, min(size, 1 << 20))
+            chunk = os.read(self.read_fd, max(needed - len(buffer), 1 << 16))
             if not chunk:
                 code = self.process.poll()
                 raise ExecutorStopped(f"executor stopped (exit status {code})")
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
+            buffer += chunk
+            if needed == _HEADER.size and len(buffer) >= _HEADER.size:
+                needed += _HEADER.unpack_from(buffer)[0]
+        return pickle.loads(memoryview(buffer)[_HEADER.size:needed])
 
     def kill(self) -> None:
         self.process.kill()
@@ -258,21 +257,16 @@ def _send(fd: int, message: tuple) -> None:
 
 
 def _receive(fd: int) -> tuple | None:
-    def exactly(size: int) -> bytes | None:
-        chunks = []
-        while size:
-            chunk = os.read(fd, size)
-            if not chunk:
-                return None
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
-
-    header = exactly(_HEADER.size)
-    if header is None:
-        return None
-    payload = exactly(_HEADER.unpack(header)[0])
-    return None if payload is None else pickle.loads(payload)
+    buffer = b""
+    needed = _HEADER.size
+    while len(buffer) < needed:
+        chunk = os.read(fd, max(needed - len(buffer), 1 << 16))
+        if not chunk:
+            return None
+        buffer += chunk
+        if needed == _HEADER.size and len(buffer) >= _HEADER.size:
+            needed += _HEADER.unpack_from(buffer)[0]
+    return pickle.loads(memoryview(buffer)[_HEADER.size:needed])
 
 
 def serve_requests(spec: dict, read_fd: int, write_fd: int) -> int:

@@ -76,7 +76,12 @@ DOCUMENT_CATEGORIES = frozenset(
 
 # A local path we are willing to turn back into an IRI: segments of unreserved characters and
 # percent escapes only, so an IRI built from it can never break out of <...> in a query.
-_LOCAL_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~%-]*(?:/[A-Za-z0-9._~%-]+)*/?$")
+_LOCAL_PATH_CHARS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~%/-]*")
+
+
+def _is_local_path(text: str) -> bool:
+    return (_LOCAL_PATH_CHARS.fullmatch(text) is not None and "//" not in text
+            and "/./" not in text and "/../" not in text and not text.endswith(("/.", "/..")))
 
 
 def negotiate(request: Request) -> str:
@@ -113,12 +118,12 @@ class IriMap:
         """'locality/kent' for `{base}locality/kent`; None for an IRI outside the base."""
         if iri.startswith(self.base_iri):
             rest = iri[len(self.base_iri):]
-            return rest if _LOCAL_PATH.match(rest) else None
+            return rest if _is_local_path(rest) else None
         return None
 
     def iri(self, local: str) -> str | None:
         """The entity IRI a local path stands for; None when the path is not a safe local path."""
-        return self.base_iri + local if _LOCAL_PATH.match(local) else None
+        return self.base_iri + local if _is_local_path(local) else None
 
     @staticmethod
     def category(local: str) -> str:

@@ -12,7 +12,8 @@
     /data/{path}[.ttl|.nt|.jsonld|.rdf]   its RDF description (no suffix: by Accept or ?format=)
     /def/{term}             an ontology term: 303 to /ontology#{term} (or the ontology as RDF)
     /ontology, /shapes      every class and property; the SHACL shapes
-    /data                   downloads, VoID + DCAT description, licences and attribution
+    /downloads              downloads, VoID + DCAT description, licences and attribution
+                            (not /data: the endpoint refuses that Graph Store path)
     /downloads/{file}       the whole graph (Turtle, N-Triples, JSON-LD) and reviews.csv
     /.well-known/void       the VoID + DCAT description (RDF)
     /sitemap.xml
@@ -42,7 +43,7 @@ from urllib.parse import quote, urlencode
 
 import pyoxigraph
 from flask import Blueprint, Flask, Response, render_template, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
 
@@ -81,6 +82,7 @@ HELPLINE = (
 PAGE_SIZE = 20
 BACKLINK_PAGE = 10
 
+_MISSING = object()
 _VALUES_THIS = "VALUES ?this { UNDEF }"
 _VALUES_PROPERTY = "VALUES ?property { UNDEF }"
 
@@ -112,13 +114,17 @@ Value = Iri | Text | Blank
 
 
 def _convert(term: Any) -> Value | None:
+    kind = type(term)
+    if kind is pyoxigraph.NamedNode:
+        return Iri(term.value)
+    if kind is pyoxigraph.Literal:
+        language = term.language
+        if language:
+            return Text(term.value, language, None)
+        return Text(term.value, None, term.datatype.value)
     if term is None:
         return None
-    if isinstance(term, pyoxigraph.NamedNode):
-        return Iri(term.value)
-    if isinstance(term, pyoxigraph.Literal):
-        return Text(term.value, term.language, term.datatype.value if term.datatype else None)
-    if isinstance(term, pyoxigraph.BlankNode):
+    if kind is pyoxigraph.BlankNode:
         return Blank(term.value)
     return Text(str(term))
 
@@ -130,7 +136,7 @@ class Sparql:
     def __init__(self, store: Any) -> None:
         inner = store
         # The project's Store wraps a pyoxigraph.Store: use it directly, it is the fast path.
-        for name in ("oxigraph", "store", "_store", "inner"):
+        for name in ("raw", "oxigraph", "store", "_store", "inner"):
             candidate = getattr(store, name, None)
             if isinstance(candidate, pyoxigraph.Store):
                 inner = candidate
@@ -178,11 +184,11 @@ class PageQueries:
         if prop is not None:
             text = _bind(text, _VALUES_PROPERTY, "property", prop, in_values)
         if limit is not None:
-            text = re.sub(r"\nLIMIT \d+\s*$", "\n", text.rstrip() + "\n")
-            text = text.rstrip() + f"\nLIMIT {int(limit)}"
-            if offset:
-                text += f"\nOFFSET {int(offset)}"
-            text += "\n"
+            # The file's (first) LIMIT is the page size; a file without one pages at the end.
+            paging = f"LIMIT {int(limit)}" + (f" OFFSET {int(offset)}" if offset else "")
+            text, found = re.subn(r"\bLIMIT \d+(?: OFFSET \d+)?", paging, text, count=1)
+            if not found:
+                text = text.rstrip() + "\n" + paging + "\n"
         return text
 
 
@@ -226,6 +232,10 @@ _EXTRA_LABELS = {
     str(VOID.Dataset): "dataset", str(DCAT.Dataset): "dataset (DCAT)",
     str(VOID.Linkset): "linkset", str(VOID.triples): "triples",
     "http://purl.org/spar/fabio/CaseReport": "case report",
+    "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/":
+        "Open Government Licence v3.0",
+    "https://creativecommons.org/licenses/by/4.0/": "CC BY 4.0",
+    "http://www.w3.org/ns/org#OrganizationalCollaboration": "organisational collaboration",
     "http://www.w3.org/ns/org#Organization": "organisation",
     "http://www.w3.org/ns/org#hasMember": "has member",
 }
@@ -319,6 +329,10 @@ class _Lru:
                 self._items.popitem(last=False)
         return value
 
+    def forget(self, key: Any) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
 
 class Site:
     """What the pages share: the store, the IRI map, the queries, the build's index and stamp."""
@@ -329,12 +343,20 @@ class Site:
                 or DEFAULT_BASE_IRI)
         self.iris = IriMap(str(base))
         build = getattr(settings, "build_dir", None) or getattr(settings, "build", None)
-        self.build_dir = Path(build) if build else DEFAULT_BUILD_DIR
+        graph_file = getattr(settings, "graph_file", None)
+        if build:
+            self.build_dir = Path(build)
+        elif graph_file:
+            self.build_dir = Path(graph_file).parent  # the build folder the server serves
+        else:
+            self.build_dir = DEFAULT_BUILD_DIR
         self.queries = PageQueries()
         self.labels = _vocabulary_labels()
         self._collection: Collection | None = None
         self._lock = threading.Lock()
-        self.cache = _Lru(4096)
+        self.cache = _Lru(4096)  # query results and link texts of this build
+        self.pages = _Lru(1024)  # rendered pages of this build
+        self._hrefs: dict[tuple[str, str], str | None] = {}
         self.stamp = self._stamp()
 
     # The build's identity: validators (ETag, Last-Modified) of every response derive from it.
@@ -389,12 +411,20 @@ class Site:
 
     def href(self, iri: str) -> str | None:
         """Where a link to `iri` goes: our page for our entities and terms, else the IRI."""
-        path = self.iris.page_path(iri)
-        if path is not None:
-            return request.script_root + path
-        if iri.startswith(("http://", "https://")):
-            return iri
-        return None
+        key = (request.script_root, iri)
+        found = self._hrefs.get(key, _MISSING)
+        if found is _MISSING:
+            path = self.iris.page_path(iri)
+            if path is not None:
+                found = request.script_root + path
+            elif iri.startswith(("http://", "https://")):
+                found = iri
+            else:
+                found = None
+            if len(self._hrefs) > 500_000:  # bounded: a build has finitely many IRIs
+                self._hrefs.clear()
+            self._hrefs[key] = found
+        return found  # type: ignore[return-value]
 
     def value_view(self, value: Value, label: str | None = None) -> dict[str, Any]:
         """What a template needs to show one value: text, link, whether it is external."""
@@ -554,8 +584,24 @@ def create_blueprint(site: Site) -> Blueprint:
     def query_links(*pairs: tuple[str, str, str | None]) -> list[dict[str, str]]:
         """[(title, query name, bound IRI)] -> links that open each query in the editor."""
         return [{"title": title, "name": f"{name}.rq",
-                 "href": site.query_link(site.queries.bind(name, this))}
+                 "href": site.cache.get(("query-link", request.script_root, name, this),
+                                        lambda n=name, i=this: site.query_link(
+                                            site.queries.bind(n, i)))}
                 for title, name, this in pairs]
+
+    def remembered(key: tuple[str, ...], produce: Callable[[], Response]) -> Response:
+        """The response for `key`, made once per build: pages only change with the build.
+        Keys carry the request's root, since pages link to it."""
+        full_key = ("body", request.url_root, *key)
+
+        def make() -> tuple[bytes, int, str]:
+            response = produce()
+            return response.get_data(), response.status_code, response.mimetype
+
+        body, status, mimetype = site.pages.get(full_key, make)
+        if status != 200:
+            site.pages.forget(full_key)
+        return Response(body, status=status, mimetype=mimetype)
 
     def not_found(what: str, fmt: str = HTML) -> Response:
         if fmt != HTML:
@@ -631,7 +677,8 @@ def create_blueprint(site: Site) -> Blueprint:
 
     def entity_page(local: str, iri: str) -> Response:
         key = ("page", local, request.query_string.decode("latin-1"))
-        return conditional(request, site.stamp, key, lambda: build_entity_page(local, iri))
+        return conditional(request, site.stamp, key,
+                           lambda: remembered(key, lambda: build_entity_page(local, iri)))
 
     def build_entity_page(local: str, iri: str) -> Response:
         description = describe(site, iri)
@@ -762,12 +809,13 @@ def create_blueprint(site: Site) -> Blueprint:
             }
             return render("home.html", **context)
 
-        return conditional(request, site.stamp, ("home",), produce)
+        return conditional(request, site.stamp, ("home",),
+                           lambda: remembered(("home",), produce))
 
     @bp.route("/reviews")
     def reviews() -> Response:
         key = ("reviews", request.query_string.decode("latin-1"))
-        return conditional(request, site.stamp, key, build_reviews)
+        return conditional(request, site.stamp, key, lambda: remembered(key, build_reviews))
 
     def build_reviews() -> Response:
         collection = site.collection
@@ -886,7 +934,7 @@ def create_blueprint(site: Site) -> Blueprint:
         return conditional(request, site.stamp, ("shape-file", name),
                            lambda: Response(path.read_bytes(), mimetype="text/turtle"))
 
-    @bp.route("/data")
+    @bp.route("/downloads")
     def data_page() -> Response:
         def produce() -> Response:
             return render("data.html", title="Data and downloads", **data_context(site),
@@ -934,7 +982,7 @@ def create_blueprint(site: Site) -> Blueprint:
         def produce() -> Response:
             root = request.url_root.rstrip("/")
             lastmod = site.stamp.modified.date().isoformat()
-            paths = ["/", "/reviews", "/data", "/ontology", "/shapes"]
+            paths = ["/", "/reviews", "/downloads", "/ontology", "/shapes"]
             for row in site.cached_select("sitemap"):
                 local = site.iris.local(str(row["entity"]))
                 if local is not None:
@@ -973,18 +1021,28 @@ def _own_label(description: Description) -> str | None:
 
 
 def review_value(site: Site, value: FacetValue) -> dict[str, Any]:
-    return {"label": value.label, "href": site.href(value.iri) if value.iri else
-            url_for("pages.reviews", **{value.facet: value.key}),
-            "index": url_for("pages.reviews", **{value.facet: value.key})}
+    """A facet value as a link to its page and to the reviews index filtered by it (the same
+    for every request of this build, so made once)."""
+
+    def make() -> dict[str, Any]:
+        index = url_for("pages.reviews", **{value.facet: value.key})
+        return {"label": value.label,
+                "href": site.href(value.iri) if value.iri else index, "index": index}
+
+    return site.cache.get(("facet-value", request.script_root, value.facet, value.key), make)
 
 
 def entry_view(site: Site, entry: ReviewEntry) -> dict[str, Any]:
-    collection = site.collection
-    locality = next((v for v in collection.values_of[entry.position]
-                     if v.facet == "locality"), None)
-    return {"label": entry.title, "full_label": entry.label, "year": entry.year,
-            "href": site.href(entry.iri) or entry.iri, "summary": entry.summary,
-            "locality": locality.label if locality else None}
+    def make() -> dict[str, Any]:
+        collection = site.collection
+        locality = next((v for v in collection.values_of[entry.position]
+                         if v.facet == "locality"), None)
+        return {"label": entry.title, "full_label": entry.label, "year": entry.year,
+                "href": site.href(entry.iri) or entry.iri, "summary": entry.summary,
+                "locality": locality.label if locality else None}
+
+    # Callers add to the dict (search snippets), so each gets its own copy.
+    return dict(site.cache.get(("entry", request.script_root, entry.iri), make))
 
 
 def year_chart(counts: list[tuple[int, int]]) -> dict[str, Any] | None:
@@ -1295,7 +1353,7 @@ def void_graph(site: Site, root: str) -> Graph:
     graph.add((dataset, VOID.uriLookupEndpoint, URIRef(f"{root}/id/")))
     graph.add((dataset, VOID.rootResource, URIRef(f"{root}/")))
     graph.add((dataset, FOAF.homepage, URIRef(f"{root}/")))
-    graph.add((dataset, DCAT.landingPage, URIRef(f"{root}/data")))
+    graph.add((dataset, DCAT.landingPage, URIRef(f"{root}/downloads")))
     for fmt in RDF_FORMATS.values():
         if fmt.suffix == "rdf":
             continue
@@ -1358,6 +1416,22 @@ def data_context(site: Site) -> dict[str, Any]:
             "total_reviews": len(site.collection.reviews)}
 
 
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+
+
+def markdown_inline(text: str) -> Markup:
+    """A Markdown table cell as HTML: escaped, with [text](https://...) links made links."""
+    parts: list[Markup] = []
+    cursor = 0
+    for match in _MARKDOWN_LINK.finditer(text):
+        parts.append(escape(text[cursor:match.start()]))
+        parts.append(Markup('<a href="{}" rel="external">{}</a>').format(match.group(2),
+                                                                          match.group(1)))
+        cursor = match.end()
+    parts.append(escape(text[cursor:]))
+    return Markup("").join(parts)
+
+
 def markdown_tables(text: str) -> list[dict[str, Any]]:
     """The pipe tables of a Markdown file (header + rows), for showing attribution as tables."""
     tables: list[dict[str, Any]] = []
@@ -1365,7 +1439,8 @@ def markdown_tables(text: str) -> list[dict[str, Any]]:
     for line in [*text.splitlines(), ""]:
         stripped = line.strip()
         if stripped.startswith("|") and stripped.endswith("|"):
-            cells = [cell.strip().strip("`") for cell in stripped[1:-1].split("|")]
+            cells = [markdown_inline(cell.strip().strip("`"))
+                     for cell in stripped[1:-1].split("|")]
             if all(set(cell) <= set("-: ") for cell in cells):
                 continue
             current.append(cells)

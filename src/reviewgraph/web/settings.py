@@ -18,6 +18,7 @@ class Settings:
     max_rows: int = 10_000  # result row (or triple) cap; cut results say so
     max_query_bytes: int = 65_536  # larger queries get 413
     executors: int = 3  # query processes per web worker
+    cache_bytes: int = 32 << 20  # answers kept per worker (the store is read-only); 0: off
     cors_allow_origin: str = "*"
     log_requests: bool = True
 

@@ -1,0 +1,181 @@
+/* The query page: examples, running a query, the results table, downloads and share links. */
+(function () {
+  "use strict";
+
+  function data(id) { return JSON.parse(document.getElementById(id).textContent); }
+
+  var examples = data("examples-data");
+  var prefixes = data("prefixes-data");
+  var settings = data("settings-data");
+  var textarea = document.getElementById("query");
+  var editor = new window.SparqlEditor(textarea, document.getElementById("highlight"),
+    document.getElementById("completions"), prefixes);
+  var form = document.getElementById("query-form");
+  var status = document.getElementById("status");
+  var results = document.getElementById("results");
+  var share = document.getElementById("share");
+  var downloads = document.getElementById("downloads");
+
+  var RESULT_FORMATS = [["json", "JSON"], ["xml", "XML"], ["csv", "CSV"], ["tsv", "TSV"]];
+  var GRAPH_FORMATS = [["turtle", "Turtle"], ["ntriples", "N-Triples"], ["jsonld", "JSON-LD"],
+    ["rdfxml", "RDF/XML"]];
+
+  // SELECT/ASK or CONSTRUCT/DESCRIBE: the first keyword after the prologue and comments.
+  function queryForm(text) {
+    var stripped = text.replace(/#[^\n]*/g, " ").replace(/<[^>\s]*>/g, " ")
+      .replace(/\b(PREFIX|BASE)\b[^\n]*/gi, " ");
+    var match = /\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b/i.exec(stripped);
+    return match ? match[1].toUpperCase() : "SELECT";
+  }
+
+  function queryUrl(text, format) {
+    var params = new URLSearchParams({ query: text });
+    if (format) { params.set("format", format); }
+    return settings.endpoint + "?" + params.toString();
+  }
+
+  // Where an IRI links to: entity pages will serve the graph's own IRIs; until then, the IRI.
+  function entityHref(iri) { return iri; }
+
+  function compact(iri) {
+    var best = null;
+    Object.keys(prefixes).forEach(function (name) {
+      var ns = prefixes[name];
+      if (iri.indexOf(ns) === 0 && (!best || ns.length > prefixes[best].length)) { best = name; }
+    });
+    if (best) { return best + ":" + iri.slice(prefixes[best].length); }
+    if (iri.indexOf(settings.baseIri) === 0) { return iri.slice(settings.baseIri.length); }
+    return iri;
+  }
+
+  function cell(term) {
+    var td = document.createElement("td");
+    if (!term) { return td; }
+    if (term.type === "uri") {
+      var link = document.createElement("a");
+      link.href = entityHref(term.value);
+      link.textContent = compact(term.value);
+      link.title = term.value;
+      td.appendChild(link);
+    } else if (term.type === "literal") {
+      td.textContent = term.value;
+      var note = term["xml:lang"] ? "@" + term["xml:lang"]
+        : term.datatype ? compact(term.datatype) : "";
+      if (note) {
+        var small = document.createElement("small");
+        small.textContent = " " + note;
+        td.appendChild(small);
+      }
+    } else {
+      td.textContent = (term.type === "bnode" ? "_:" : "") + (term.value.value || term.value);
+    }
+    return td;
+  }
+
+  function renderTable(document_) {
+    var table = document.createElement("table");
+    var caption = document.createElement("caption");
+    var rows = document_.results.bindings;
+    caption.textContent = rows.length + (rows.length === 1 ? " result" : " results");
+    table.appendChild(caption);
+    var head = table.createTHead().insertRow();
+    document_.head.vars.forEach(function (name) {
+      var th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = name;
+      head.appendChild(th);
+    });
+    var body = table.createTBody();
+    rows.forEach(function (binding) {
+      var row = body.insertRow();
+      document_.head.vars.forEach(function (name) { row.appendChild(cell(binding[name])); });
+    });
+    return table;
+  }
+
+  function setDownloads(text, graph) {
+    downloads.innerHTML = "Download: ";
+    (graph ? GRAPH_FORMATS : RESULT_FORMATS).forEach(function (entry, index) {
+      var link = document.createElement("a");
+      link.href = queryUrl(text, entry[0]);
+      link.textContent = entry[1];
+      link.setAttribute("download", "results." + entry[0]);
+      if (index) { downloads.appendChild(document.createTextNode(" · ")); }
+      downloads.appendChild(link);
+    });
+  }
+
+  function run() {
+    var text = editor.value();
+    if (!text.trim()) {
+      status.textContent = "Write a query first, or pick an example.";
+      return;
+    }
+    var graph = /^(CONSTRUCT|DESCRIBE)$/.test(queryForm(text));
+    share.href = queryUrl(text);
+    window.history.replaceState(null, "", queryUrl(text));
+    setDownloads(text, graph);
+    status.textContent = "Running…";
+    results.innerHTML = "";
+    var started = performance.now();
+    fetch(settings.endpoint, {
+      method: "POST",
+      headers: { "Content-Type": "application/sparql-query",
+        "Accept": graph ? "text/turtle" : "application/sparql-results+json" },
+      body: text
+    }).then(function (response) {
+      return response.text().then(function (body) { return [response, body]; });
+    }).then(function (pair) {
+      var response = pair[0];
+      var body = pair[1];
+      var seconds = ((performance.now() - started) / 1000).toFixed(2);
+      if (!response.ok) {
+        status.textContent = "The query was not run (" + response.status + "): " + body;
+        return;
+      }
+      var truncated = response.headers.get("ReviewGraph-Truncated");
+      status.textContent = "Answered in " + seconds + " s." + (truncated
+        ? " Only the first results are shown: the row limit was reached (" + truncated +
+          "). Add LIMIT and OFFSET to page through the rest." : "");
+      if (graph) {
+        var pre = document.createElement("pre");
+        pre.className = "graph";
+        pre.textContent = body;
+        results.appendChild(pre);
+        return;
+      }
+      var parsed = JSON.parse(body);
+      if (typeof parsed.boolean === "boolean") {
+        var answer = document.createElement("p");
+        answer.className = "boolean";
+        answer.textContent = parsed.boolean ? "Yes (true)" : "No (false)";
+        results.appendChild(answer);
+      } else {
+        results.appendChild(renderTable(parsed));
+      }
+    }).catch(function (error) {
+      status.textContent = "The server could not be reached: " + error.message;
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    run();
+  });
+
+  document.querySelectorAll("button.example").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var name = button.dataset.name;
+      var example = examples.filter(function (e) { return e.name === name; })[0];
+      editor.setValue(example.text);
+      run();
+      textarea.focus();
+    });
+  });
+
+  share.addEventListener("click", function (event) {
+    if (!editor.value().trim()) { event.preventDefault(); }
+  });
+
+  if (editor.value().trim()) { run(); }
+}());

@@ -1,0 +1,144 @@
+"""Shared fixtures: the graph under test and real servers started with `reviewgraph serve`.
+
+`graph_file` is the one place that says which graph the endpoint tests serve; switching the
+suite to the real build is a change to that fixture alone.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+TESTS_DIR = Path(__file__).parent
+FIXTURES_DIR = TESTS_DIR / "fixtures"
+REVIEWGRAPH = Path(sys.executable).parent / "reviewgraph"
+
+
+@pytest.fixture(scope="session")
+def graph_file() -> Path:
+    """The graph the endpoint tests serve (switch to the real build here)."""
+    return FIXTURES_DIR / "graph" / "small.ttl"
+
+
+@dataclass(frozen=True)
+class GraphFacts:
+    """What the tests expect, read from the graph file itself (not through our code)."""
+
+    titles: list[str]  # every dcterms:title, sorted as ORDER BY sorts plain strings
+    review: str  # one review IRI
+    review_title: str
+    triples: int
+
+
+@pytest.fixture(scope="session")
+def graph_facts(graph_file: Path) -> GraphFacts:
+    import pyoxigraph
+
+    store = pyoxigraph.Store()
+    store.load(path=str(graph_file))
+    title = pyoxigraph.NamedNode("http://purl.org/dc/terms/title")
+    review_class = pyoxigraph.NamedNode("https://reviewgraph.example/def/CaseReview")
+    titles = sorted(q.object.value for q in store.quads_for_pattern(None, title, None))
+    reviews = sorted(q.subject.value for q in store.quads_for_pattern(
+        None, pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+        review_class))
+    review_title = next(q.object.value for q in store.quads_for_pattern(
+        pyoxigraph.NamedNode(reviews[0]), title, None))
+    return GraphFacts(titles, reviews[0], review_title, len(store))
+
+
+@pytest.fixture(scope="session")
+def expected_titles(graph_facts: GraphFacts) -> list[str]:
+    return graph_facts.titles
+
+
+@dataclass
+class Server:
+    base_url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.base_url}/sparql"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(graph: Path, build_dir: Path, *extra: str) -> Server:
+    """Run the real `reviewgraph serve` on a free loopback port; wait for /healthz."""
+    port = free_port()
+    log_path = build_dir / "serve.log"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(REVIEWGRAPH), "serve", "--graph", str(graph), "--build", str(build_dir),
+             "--host", "127.0.0.1", "--port", str(port), "--workers", "1", *extra],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server(f"http://127.0.0.1:{port}", process, log_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"reviewgraph serve exited:\n{server.log()}")
+        try:
+            if requests.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
+                return server
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    stop_server(server)
+    raise RuntimeError(f"reviewgraph serve did not become healthy:\n{server.log()}")
+
+
+def stop_server(server: Server) -> None:
+    # The server runs in its own session: signal its process group (granian, its workers,
+    # their query executors), which are all processes this fixture started.
+    try:
+        os.killpg(server.process.pid, signal.SIGTERM)
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.process.pid, signal.SIGKILL)
+        server.process.wait()
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(graph_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The endpoint with default limits (10 s, 10,000 rows, 64 KiB)."""
+    running = start_server(graph_file, tmp_path_factory.mktemp("serve"), "--executors", "2")
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="session")
+def limited_server(graph_file: Path, tmp_path_factory: pytest.TempPathFactory
+                   ) -> Iterator[Server]:
+    """The endpoint with small limits: 2 s, 5 rows, 2 KiB queries, no answer cache."""
+    running = start_server(graph_file, tmp_path_factory.mktemp("serve-limited"),
+                           "--timeout", "2", "--max-rows", "5", "--max-query-bytes", "2048",
+                           "--executors", "2", "--no-cache")
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="session")
+def endpoint(server: Server) -> str:
+    return server.endpoint

@@ -1,0 +1,121 @@
+"""The endpoint's pure parts: reading query text, content negotiation, result writers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pyoxigraph as ox
+import pytest
+
+from reviewgraph.store import QueryResult
+from reviewgraph.web.conneg import GRAPH_FORMATS, HTML, RESULT_FORMATS, by_name, negotiate
+from reviewgraph.web.results import write
+from reviewgraph.web.sparql_text import shape_of
+
+
+@pytest.mark.parametrize(("text", "form"), [
+    ("SELECT * {}", "SELECT"), ("  ask {}", "ASK"), ("PREFIX a: <x:>\nCONSTRUCT {} WHERE {}",
+                                                     "CONSTRUCT"),
+    ("BASE <http://x/> PREFIX : <y> DESCRIBE <z>", "DESCRIBE"),
+    ("# SELECT in a comment\nASK {}", "ASK"), ("nonsense", None)])
+def test_query_form(text, form):
+    assert shape_of(text).form == form
+
+
+@pytest.mark.parametrize("text", [
+    "INSERT DATA {}", "PREFIX ex: <x:> delete where { ?s ?p ?o }", "LOAD <http://x>",
+    "clear all", "DROP GRAPH <g>", "CREATE GRAPH <g>", "ADD <a> TO <b>", "MOVE <a> TO <b>",
+    "COPY <a> TO <b>", "WITH <g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }"])
+def test_updates_are_recognised(text):
+    assert shape_of(text).update_word is not None
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * { SERVICE <http://x> {} }", "select * { service silent <http://x> {} }",
+    "SELECT * {\n  ?s ?p ?o .\n  SeRvIcE ?x { } }",
+    "PREFIX : <http://x/> SELECT * { SERVICE:a {} }",
+    "SELECT * { SERVICE<http://x>{} }"])
+def test_service_is_found(text):
+    assert shape_of(text).service_at is not None
+
+
+@pytest.mark.parametrize("text", [
+    'SELECT * { ?s ?p "SERVICE <x> {}" }', "SELECT * { ?s ?p '''SERVICE\n<x> {}''' }",
+    "SELECT * { <http://x/SERVICE> ?p ?o }", "SELECT * { ?s ?p ?o } # SERVICE <x> {}",
+    "PREFIX ex: <x:> SELECT * { ?s ex:SERVICE ?service }", "SELECT ?service {}"])
+def test_service_in_strings_iris_comments_and_names_is_not_a_service(text):
+    assert shape_of(text).service_at is None
+
+
+def test_service_position():
+    assert shape_of("SELECT * {\n  ?s ?p ?o .\n  SERVICE <x> {} }").service_at == (3, 3)
+
+
+@pytest.mark.parametrize(("accept", "offers", "expected"), [
+    (None, RESULT_FORMATS, "application/sparql-results+json"),
+    ("", RESULT_FORMATS, "application/sparql-results+json"),
+    ("text/csv;q=0.4,text/tab-separated-values;q=0.5", RESULT_FORMATS,
+     "text/tab-separated-values"),
+    ("TEXT/CSV", RESULT_FORMATS, "text/csv"),
+    ("text/*;q=0.9, text/csv;q=0.1", RESULT_FORMATS, "text/tab-separated-values"),
+    ("application/json", GRAPH_FORMATS, "application/json"),
+    ("*/*", GRAPH_FORMATS, "text/turtle"),
+    ("*", GRAPH_FORMATS, "text/turtle"),
+    ("text/html,*/*;q=0.8", GRAPH_FORMATS + (HTML,), "text/html"),
+    ("*/*", GRAPH_FORMATS + (HTML,), "text/turtle"),
+    ("application/rdf+xml;q=0.5, text/turtle;q=0.5", GRAPH_FORMATS, "text/turtle"),
+])
+def test_negotiate(accept, offers, expected):
+    chosen = negotiate(accept, offers)
+    assert chosen is not None and chosen[1] == expected
+
+
+@pytest.mark.parametrize("accept", ["image/png", "text/turtle;q=0", "text/csv;q=abc", "garbage"])
+def test_nothing_acceptable(accept):
+    assert negotiate(accept, RESULT_FORMATS) is None
+
+
+def test_format_names():
+    assert by_name("TTL", GRAPH_FORMATS).name == "turtle"
+    assert by_name("n3", GRAPH_FORMATS).name == "turtle"
+    assert by_name("application/sparql-results+xml", RESULT_FORMATS).name == "xml"
+    assert by_name("yaml", RESULT_FORMATS) is None
+
+
+def solutions(rows):
+    store = ox.Store()
+    for index, value in enumerate(rows):
+        store.add(ox.Quad(ox.NamedNode(f"http://x/{index:03d}"), ox.NamedNode("http://x/p"),
+                          value))
+    answer = store.query("SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s")
+    return QueryResult(variables=["s", "o"], solutions=iter(answer))
+
+
+def test_writers_round_trip_through_pyoxigraph():
+    values = [ox.Literal("plain, with \"quotes\"\nand a newline"),
+              ox.Literal("chat", language="fr"),
+              ox.Literal("5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+              ox.NamedNode("http://x/o"), ox.BlankNode("b1")]
+    formats = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+               "tsv": ox.QueryResultsFormat.TSV}
+    for name, rdf_format in formats.items():
+        body, truncated, rows = write(solutions(values), name, 100)
+        assert not truncated and rows == len(values)
+        parsed = list(ox.parse_query_results(body, format=rdf_format))
+        objects = [solution["o"] for solution in parsed]
+        assert objects[:4] == values[:4] and isinstance(objects[4], ox.BlankNode)
+    body, _, _ = write(solutions(values), "csv", 100)  # CSV keeps lexical forms only
+    table = list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
+    assert table[0] == ["s", "o"]
+    assert [row[1] for row in table[1:]] == [values[0].value, "chat", "5", "http://x/o", "_:b1"]
+
+
+def test_truncation_is_explicit():
+    body, truncated, rows = write(solutions([ox.Literal(str(i)) for i in range(7)]), "json", 5)
+    document = json.loads(body)
+    assert truncated and rows == 5 and len(document["results"]["bindings"]) == 5
+    assert document["truncated"] is True and "row limit of 5" in document["note"]
+    _, truncated, _ = write(solutions([ox.Literal(str(i)) for i in range(5)]), "json", 5)
+    assert not truncated
