@@ -28,12 +28,13 @@ import random
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,11 @@ LOOKUP = PREFIXES + "SELECT ?title ?year WHERE { <%s> dcterms:title ?title ; rg:
 GROUP_BY = PREFIXES + ("SELECT ?locality (COUNT(?review) AS ?reviews) WHERE { "
                        "?review a rg:CaseReview ; rg:locality ?locality } "
                        "GROUP BY ?locality ORDER BY DESC(?reviews)")
+
+
+REFERENCE = "oxigraph serve"
+CACHE_OFF = "reviewgraph serve (cache off)"
+CACHE_ON = "reviewgraph serve (cache on)"
 
 
 @dataclass
@@ -107,13 +113,13 @@ def make_corpus(reviews: int, work: Path, direct: bool) -> tuple[Path, str]:
         return graph, "bench/synthetic.py --ntriples (direct, same shape; no parser/build)"
     from reviewgraph.build import build
 
-    page = work / f"synthetic-{reviews}.txt"
-    synthetic.write_page(reviews, page)
+    pages = synthetic.write_pages(reviews, work / "pages")
     started = time.perf_counter()
-    report = build([page], work / "build")
+    report = build(pages, work / "build")
     seconds = time.perf_counter() - started
     return work / "build" / "reviewgraph.nt", (
-        f"bench/synthetic.py listing page -> reviewgraph.build.build (parser, graph, SHACL "
+        f"bench/synthetic.py listing pages ({len(pages)} of up to 100 reviews) -> "
+        f"reviewgraph.build.build (parser, graph, SHACL "
         f"validation): {report.reviews:,} reviews, {report.triples:,} triples, "
         f"built in {seconds:.0f} s")
 
@@ -139,16 +145,12 @@ def count_triples(endpoint: str) -> int:
         return int(json.load(response)["results"]["bindings"][0]["n"]["value"])
 
 
-def measure(label: str, port: int, path: str, lookups: list[str], seconds: float,
-            clients: int) -> list[Row]:
-    rows = []
-    for name, queries in (("lookup", lookups), ("group-by", [GROUP_BY])):
-        result = loadgen.run("127.0.0.1", port, get_paths(path, queries), clients=clients,
-                             seconds=seconds)
-        print(f"  {label:34} {name:9} {result.throughput:9,.0f} q/s  p50 {result.p50_ms:7.2f} ms"
-              f"  p95 {result.p95_ms:7.2f} ms  errors {result.errors}", flush=True)
-        rows.append(Row(label, name, result))
-    return rows
+def median_result(results: list[loadgen.LoadResult]) -> loadgen.LoadResult:
+    middle = sorted(results, key=lambda r: r.throughput)[len(results) // 2]
+    return loadgen.LoadResult(
+        requests=middle.requests, errors=sum(r.errors for r in results), seconds=middle.seconds,
+        p50_ms=statistics.median(r.p50_ms for r in results),
+        p95_ms=statistics.median(r.p95_ms for r in results))
 
 
 def machine() -> str:
@@ -169,9 +171,10 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}"
 
 
-def write_results(rows: list[Row], args: argparse.Namespace, corpus: str, triples: int) -> str:
+def write_results(rows: list[Row], args: argparse.Namespace, corpus: str, triples: int,
+                  load_before: str) -> str:
     by = {(r.server, r.query): r.result for r in rows}
-    reference = "oxigraph serve"
+    reference = REFERENCE
     lines = [
         START,
         "## SPARQL endpoint under load (issue 3)",
@@ -182,7 +185,9 @@ def write_results(rows: list[Row], args: argparse.Namespace, corpus: str, triple
         "",
         f"- Corpus: {corpus}; {triples:,} triples served.",
         f"- Load: {args.clients} closed-loop clients on loopback, one keep-alive connection "
-        f"each, {args.seconds:g} s per measurement after 1 s warm-up (bench/loadgen.py).",
+        f"each, {args.seconds:g} s per measurement after 1 s warm-up (bench/loadgen.py); "
+        f"{args.rounds} rounds interleaving the servers, medians shown. Load average before "
+        f"the run: {load_before}.",
         "- lookup: title and year of one review, cycling through every review in a fixed "
         "shuffle; group-by: reviews per locality, counted and sorted.",
         f"- ReviewGraph: `reviewgraph serve` (granian, {args.workers} workers, "
@@ -200,8 +205,8 @@ def write_results(rows: list[Row], args: argparse.Namespace, corpus: str, triple
         latency = row.result.p50_ms / ref.p50_ms if ref.p50_ms else 0
         lines.append(
             f"| {row.server} | {row.query} | {row.result.throughput:,.0f} | "
-            f"{row.result.p50_ms:.2f} | {row.result.p95_ms:.2f} | {ratio:.2f}x | "
-            f"{latency:.2f}x |")
+            f"{row.result.p50_ms:.2f} | {row.result.p95_ms:.2f} | {ratio:.3g}x | "
+            f"{latency:.3g}x |")
     lines += ["", "Targets (issue 3): lookups at least 0.5x Oxigraph server's throughput; "
               "GROUP BY latency within 1.1x.", END]
     section = "\n".join(lines) + "\n"
@@ -221,47 +226,74 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reviews", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--executors", type=int, default=3)
     parser.add_argument("--direct", action="store_true",
                         help="write N-Triples directly instead of running the build")
-    parser.add_argument("--work", type=Path, default=BENCH_DIR / "out")
+    parser.add_argument("--work", type=Path, default=BENCH_DIR / "work")
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument("--reuse-build", action="store_true",
+                        help="serve the corpus an earlier run built, if there is one")
     args = parser.parse_args(argv)
 
+    load_before = " ".join(f"{v:.2f}" for v in os.getloadavg())
     work = args.work / f"load-{args.reviews}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    print(f"corpus: {args.reviews:,} reviews ...", flush=True)
-    graph, corpus = make_corpus(args.reviews, work, args.direct)
+    reused = work / "build" / "reviewgraph.nt"
+    if args.reuse_build and reused.is_file():
+        graph, corpus = reused, f"the build left in {work} by an earlier run (--reuse-build)"
+        shutil.rmtree(work / "oxigraph", ignore_errors=True)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        print(f"corpus: {args.reviews:,} reviews ...", flush=True)
+        graph, corpus = make_corpus(args.reviews, work, args.direct)
     iris = review_iris(graph)
     lookups = [LOOKUP % iri for iri in iris]
     print(f"  {corpus}", flush=True)
 
-    rows: list[Row] = []
     oxigraph_dir = work / "oxigraph"
     subprocess.run([str(VENV_BIN / "oxigraph"), "load", "--location", str(oxigraph_dir),
                     "--file", str(graph)], check=True, capture_output=True)
-    port = free_port()
-    with running([str(VENV_BIN / "oxigraph"), "serve", "--location", str(oxigraph_dir),
-                  "--bind", f"127.0.0.1:{port}"], f"http://127.0.0.1:{port}/",
-                 work / "oxigraph.log"):
-        triples = count_triples(f"http://127.0.0.1:{port}/query")
-        rows += measure("oxigraph serve", port, "/query", lookups, args.seconds, args.clients)
-
-    for label, extra in (("reviewgraph serve (cache off)", ["--no-cache"]),
-                         ("reviewgraph serve (cache on)", [])):
+    servers: dict[str, tuple[int, str]] = {}
+    with ExitStack() as stack:
         port = free_port()
-        command = [str(VENV_BIN / "reviewgraph"), "serve", "--graph", str(graph),
-                   "--build", str(work / "reviewgraph"), "--port", str(port), "--quiet",
-                   "--workers", str(args.workers), "--executors", str(args.executors), *extra]
-        with running(command, f"http://127.0.0.1:{port}/healthz", work / "reviewgraph.log"):
+        stack.enter_context(running(
+            [str(VENV_BIN / "oxigraph"), "serve", "--location", str(oxigraph_dir),
+             "--bind", f"127.0.0.1:{port}"], f"http://127.0.0.1:{port}/", work / "oxigraph.log"))
+        servers[REFERENCE] = (port, "/query")
+        triples = count_triples(f"http://127.0.0.1:{port}/query")
+        for label, extra in ((CACHE_OFF, ["--no-cache"]), (CACHE_ON, [])):
+            port = free_port()
+            store = work / ("reviewgraph-" + ("nocache" if extra else "cache"))
+            command = [str(VENV_BIN / "reviewgraph"), "serve", "--graph", str(graph),
+                       "--build", str(store), "--port", str(port), "--quiet",
+                       "--workers", str(args.workers), "--executors", str(args.executors),
+                       *extra]
+            stack.enter_context(running(command, f"http://127.0.0.1:{port}/healthz",
+                                        work / f"{store.name}.log"))
             served = count_triples(f"http://127.0.0.1:{port}/sparql")
             assert served == triples, (served, triples)
-            rows += measure(label, port, "/sparql", lookups, args.seconds, args.clients)
+            servers[label] = (port, "/sparql")
+        # Rounds interleave the servers, so a change in what else the machine is doing
+        # affects all of them alike; the report gives the median of the rounds.
+        samples: dict[tuple[str, str], list[loadgen.LoadResult]] = {}
+        for round_number in range(1, args.rounds + 1):
+            print(f"round {round_number} of {args.rounds}", flush=True)
+            for name, queries in (("lookup", lookups), ("group-by", [GROUP_BY])):
+                for label, (port, path) in servers.items():
+                    result = loadgen.run("127.0.0.1", port, get_paths(path, queries),
+                                         clients=args.clients, seconds=args.seconds)
+                    print(f"  {label:30} {name:9} {result.throughput:9,.1f} q/s  "
+                          f"p50 {result.p50_ms:8.2f} ms  p95 {result.p95_ms:8.2f} ms  "
+                          f"errors {result.errors}", flush=True)
+                    samples.setdefault((label, name), []).append(result)
+    rows = [Row(label, name, median_result(results))
+            for (label, name), results in samples.items()]
+    rows.sort(key=lambda r: (r.query != "lookup", list(servers).index(r.server)))
 
     if not args.no_write:
-        print(write_results(rows, args, corpus, triples))
+        print(write_results(rows, args, corpus, triples, load_before))
     return 0
 
 

@@ -16,6 +16,7 @@ All text is made up from a small word stock: no real review's text is reproduced
 from __future__ import annotations
 
 import argparse
+import csv
 import random
 import sys
 from collections.abc import Iterator
@@ -77,8 +78,24 @@ _ADDRESSEES = ("the partnership", "the police", "health visitors", "CAFCASS",
 
 
 def localities() -> list[str]:
-    names = [f"{stem} {root}" for root in _PLACE_ROOTS for stem in _PLACE_STEMS]
-    return sorted(names)[:LOCALITY_COUNT]
+    """150 real English local authority areas (so the build links them as it would real
+    reviews), spread evenly over the alphabet; invented names if the reference file is absent.
+    """
+    reference = Path(__file__).resolve().parents[1] / "data" / "reference" / \
+        "mysociety_uk_local_authorities.csv"
+    names: list[str] = []
+    if reference.is_file():
+        with reference.open(encoding="utf-8", newline="") as handle:
+            names = sorted({
+                row["nice-name"] for row in csv.DictReader(handle)
+                if row["nation"] == "England" and row["current-authority"] == "True"
+                and not row["end-date"] and "," not in row["nice-name"]
+                and " - " not in row["nice-name"]})
+    if len(names) < LOCALITY_COUNT:
+        names = sorted(f"{stem} {root}" for root in _PLACE_ROOTS for stem in _PLACE_STEMS)
+        return names[:LOCALITY_COUNT]
+    step = len(names) / LOCALITY_COUNT
+    return [names[int(i * step)] for i in range(LOCALITY_COUNT)]
 
 
 def keywords() -> list[str]:
@@ -116,9 +133,9 @@ class Review:
         self.outcome = rng.choice(_OUTCOMES)
         self.month = rng.randrange(12)
         self.summary = ". ".join(_sentence(rng, 10, 24) for _ in range(rng.randint(3, 6))) + "."
-        self.learning = [_clause(rng) for _ in range(rng.randint(4, 7))]
+        self.learning = [_clause(rng) for _ in range(rng.randint(2, 4))]
         self.recommendations = [
-            f"{rng.choice(_ADDRESSEES)} to {_clause(rng)}" for _ in range(rng.randint(4, 7))
+            f"{rng.choice(_ADDRESSEES)} to {_clause(rng)}" for _ in range(rng.randint(2, 4))
         ]
         self.keywords = rng.sample(words, 6)
         self.report = rng.choice(_REPORTS)
@@ -199,6 +216,21 @@ def write_page(count: int, out: Path) -> None:
         handle.write(PAGE_HEADER)
         for review in reviews(count):
             handle.write(review.page_text() + "\n")
+
+
+def write_pages(count: int, folder: Path, per_page: int = 100) -> list[Path]:
+    """The corpus as listing pages of `per_page` reviews each (like monthly pages)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pages: list[Path] = []
+    all_reviews = list(reviews(count))
+    for start in range(0, count, per_page):
+        page = folder / f"synthetic-{start // per_page + 1:05d}.txt"
+        with page.open("w", encoding="utf-8") as handle:
+            handle.write(PAGE_HEADER)
+            for review in all_reviews[start:start + per_page]:
+                handle.write(review.page_text() + "\n")
+        pages.append(page)
+    return pages
 
 
 def write_ntriples(count: int, out: Path) -> None:

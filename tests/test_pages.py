@@ -252,7 +252,7 @@ def page_parts(html: str) -> _PageParts:
 
 def entity_pages(served: Served) -> list[str]:
     entities = _entities(served)
-    return ["/", "/reviews", "/reviews?q=domestic", "/ontology", "/downloads"] + [
+    return ["/", "/reviews", "/reviews?q=domestic", "/ontology", "/downloads", "/shapes"] + [
         "/page/" + local(entities[c]) for c in ("review", "locality", "agency", "keyword",
                                                   "theme", "child", "partnership", "outcome")]
 
@@ -271,6 +271,8 @@ def test_every_page_has_alternates_jsonld_and_its_queries(served: Served) -> Non
         data = json.loads(parts.scripts[0])
         assert data["@context"] == "https://schema.org/"
         query_links = [href for href, _ in parts.links if href.startswith("/sparql?query=")]
+        if path == "/shapes":
+            continue  # the shapes page shows files, not query results
         assert query_links, f"{path} has no 'query behind this page' link"
         for href in query_links:
             text = parse_qs(urlsplit(href).query)["query"][0]
@@ -382,6 +384,7 @@ def test_ontology_page_anchors_every_term(served: Served) -> None:
     assert terms and terms <= ids
     assert get(served, "/def/CaseReview", BROWSER_ACCEPT).headers["Location"] == \
         "/ontology#CaseReview"
+    assert get(served, "/def/NoSuchTerm", BROWSER_ACCEPT).status_code == 404
     turtle = get(served, "/def/CaseReview", "text/turtle")
     assert turtle.headers["Location"] == "/ontology.ttl"
     assert len(parse(get(served, "/ontology.ttl").content, "ttl")) > 100

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib import namespace as ns
+from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, PROV, SH, SKOS, VOID
 from sample_records import SAMPLE, sample_records
 
@@ -22,7 +23,17 @@ from reviewgraph.concepts import load_vocabularies
 from reviewgraph.graph import build_graph
 from reviewgraph.places import Places
 from reviewgraph.terms import DEFAULT_BASE_IRI, RG, WD
-from reviewgraph.validation import ValidationReport, load_shapes, validate
+from reviewgraph.validation import (
+    REVIEW_PART_CLASSES,
+    ValidationReport,
+    _partition_safe,
+    _report,
+    _validate_batch,
+    executable_shapes,
+    load_shapes,
+    partition,
+    validate,
+)
 
 B = DEFAULT_BASE_IRI
 REVIEW = URIRef(B + "review/2025-hertfordshire-ivy")
@@ -539,3 +550,124 @@ def test_report_is_readable_and_ordered(valid_graph: Graph) -> None:
 
 def test_empty_graph_conforms_and_report_is_empty() -> None:
     assert validate(Graph()) == ValidationReport(())
+
+
+# --- validation at scale: lifted shapes, partition, parallel batches --------------------------
+def _original_report(graph: Graph) -> ValidationReport:
+    """pyshacl on the shapes exactly as written, over the whole graph in one call."""
+    return _report(_validate_batch(graph, load_shapes()))
+
+
+def _mutated(valid_graph: Graph, case: Case) -> Graph:
+    graph = Graph()
+    graph += valid_graph
+    entity = case.entity if isinstance(case.entity, URIRef) else _places_nodes(graph)[case.entity]
+    case.mutate(graph, entity)
+    return graph
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_lifted_and_partitioned_validation_report_what_the_shapes_as_written_do(
+        valid_graph: Graph, case: Case) -> None:
+    # The same results, however the validation is driven: shapes as written over the whole
+    # graph; lifted shapes over the whole graph; lifted shapes in batches of two reviews
+    # (worker processes are exercised by test_a_violation_is_caught_wherever_it_sits).
+    graph = _mutated(valid_graph, case)
+    original = _original_report(graph)
+    assert original.results, "the case must break something"
+    assert validate(graph) == original
+    assert validate(graph, workers=1, batch_reviews=2) == original
+
+
+def test_executable_shapes_keep_every_constraint() -> None:
+    shapes, lifted = load_shapes(), executable_shapes(load_shapes())
+    # Every property shape keeps its constraints and gains its node shape's targets; every
+    # closed node shape allows the same properties as before.
+    for node in shapes.subjects(SH.property, None):
+        targets = set(shapes.objects(node, SH.targetClass))
+        for prop in shapes.objects(node, SH.property):
+            assert set(shapes.predicate_objects(prop)) <= set(lifted.predicate_objects(prop))
+            assert set(lifted.objects(prop, SH.targetClass)) == targets
+        if shapes.value(node, SH.closed) is not None:
+            allowed = {shapes.value(p, SH.path) for p in shapes.objects(node, SH.property)}
+            allowed = {p for p in allowed if isinstance(p, URIRef)} | {RDF.type}
+            listed = set(Collection(lifted, lifted.value(node, SH.ignoredProperties)))
+            assert listed == allowed
+
+
+def _sample_triples(valid_graph: Graph) -> set:
+    return set(valid_graph)
+
+
+def test_partition_covers_every_triple_once(valid_graph: Graph) -> None:
+    triples = _sample_triples(valid_graph)
+    split = partition(triples)
+    grouped = [t for group in split.groups for t in group]
+    assert len(grouped) == len(set(grouped))  # no triple in two groups
+    assert set(grouped).isdisjoint(split.shared)
+    assert set(grouped) | set(split.shared) == triples  # nothing left unvalidated
+    assert set().union(*map(set, split.batches(3))) | set(split.shared) == triples
+    # One group per review; each group holds its review's parts and nothing shared.
+    reviews = set(valid_graph.subjects(RDF.type, RG.CaseReview))
+    assert len(split.groups) == len(reviews) > 3
+    for group in split.groups:
+        subjects = {s for s, _, _ in group}
+        assert len(subjects & reviews) == 1
+        for subject in subjects:
+            types = set(valid_graph.objects(subject, RDF.type))
+            assert types & REVIEW_PART_CLASSES
+    ivy = next(g for g in split.groups if (REVIEW, RDF.type, RG.CaseReview) in g)
+    assert {s for s, _, _ in ivy} >= {REVIEW, CHILD, INCIDENT, LEARNING, RECOMMENDATION, REPORT,
+                                      EXTRACT}
+
+
+def _group_review(group: list) -> URIRef:
+    return next(s for s, p, o in group if p == RDF.type and o == RG.CaseReview)
+
+
+@pytest.mark.parametrize("where", ["first review", "middle batch", "last review",
+                                   "vocabulary concept", "places", "cross-review"])
+def test_a_violation_is_caught_wherever_it_sits(valid_graph: Graph, where: str) -> None:
+    # The sample's reviews in batches of two (three batches) in two worker processes.
+    graph = Graph()
+    graph += valid_graph
+    groups = partition(set(graph)).groups
+    year = Literal("1899", datatype=ns.XSD.gYear)
+    year_message = ("a case review needs exactly one publication year (rg:year), an xsd:gYear "
+                    "from 1990 to 2100")
+    if where in ("first review", "middle batch", "last review"):
+        index = {"first review": 0, "middle batch": len(groups) // 2, "last review": -1}[where]
+        entity, message = _group_review(groups[index]), year_message
+        graph.set((entity, RG.year, year))
+    elif where == "vocabulary concept":
+        entity = THEME
+        message = "a concept needs exactly one non-empty preferred label (skos:prefLabel) with " \
+                  "a language tag"
+        graph.remove((THEME, SKOS.prefLabel, None))
+    elif where == "places":
+        entity, message = LOCALITY, "a locality needs exactly one non-empty label (rdfs:label)"
+        graph.remove((LOCALITY, RDFS.label, None))
+    else:
+        # The first review also claims a child of the last review with children (in another
+        # batch): the child then belongs to two reviews, which neither batch alone would show.
+        children = [o for group in groups[:0:-1] for s, p, o in group if p == RG.concernsChild]
+        entity = children[0]
+        graph.add((_group_review(groups[0]), RG.concernsChild, entity))
+        message = "a child must be concerned by exactly one case review (rg:concernsChild)"
+    report = validate(graph, workers=2, batch_reviews=2)
+    assert [r.message for r in report.violations if r.entity == str(entity)] == [message]
+    assert report == _original_report(graph)
+
+
+def test_shapes_that_look_further_are_validated_as_one_graph(valid_graph: Graph) -> None:
+    shapes = Graph()
+    shapes += load_shapes()
+    assert _partition_safe(shapes)
+    # A node shape reached through sh:node looks two steps away: no partition then.
+    deep = URIRef("https://reviewgraph.example/def/shapes/DeepShape")
+    shapes.add((deep, RDF.type, SH.NodeShape))
+    shapes.add((deep, SH.targetClass, RG.CaseReview))
+    shapes.add((deep, SH.node, URIRef("https://reviewgraph.example/def/shapes/ChildShape")))
+    assert not _partition_safe(shapes)
+    assert validate(valid_graph, shapes, workers=2, batch_reviews=2) == \
+        _report(_validate_batch(valid_graph, executable_shapes(shapes)))

@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import shutil
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +110,9 @@ class BuildReport:
     validation: ValidationReport | None = None
     files: dict[str, str] = field(default_factory=dict)  # file name -> sha256
     changes: Changes = field(default_factory=Changes)
+    # Seconds per stage (parse, graph, validate, write), for bench/; never in report.json,
+    # which must not change from one build of the same input to the next.
+    timings: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         validation = self.validation or ValidationReport(())
@@ -387,28 +393,37 @@ def build(
     """Parse the pages (default: every page in data/sources/), build and validate the graph and
     write it; raise ReviewGraphError (BuildFailed for validation) and write nothing on failure.
     `workers` is the number of validation processes (default: one per core for a large graph)."""
-    from reviewgraph.parser import load_known_places, parse_file
     from reviewgraph.places import Places
 
     _check_base(base_iri)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal started
+        now = time.perf_counter()
+        timings[stage] = now - started
+        started = now
+
     page_paths = [Path(p) for p in pages] if pages else default_pages()
-    known_places = load_known_places()
     records, problems = [], []
-    for page in page_paths:
-        result = parse_file(page, known_places)
+    for result in _parse_pages(page_paths, workers):
         records.extend(result.records)
         problems.extend(result.problems)
     if strict and problems:
         raise ReviewGraphError(_strict_message(problems))
+    lap("parse")
 
     vocabularies = load_vocabularies(base_iri)
     places = Places.load(base_iri).for_graph()
     result = build_graph(records, vocabularies, places)
     if strict and result.warnings:
         raise ReviewGraphError(_strict_message(result.warnings))
+    lap("graph")
     report = validate_triples(result.triples, workers=workers)
     if not report.conforms:
         raise BuildFailed(report)
+    lap("validate")
 
     # Parser warnings of each page go with the page, before the graph's warnings.
     page_problems: dict[str, list[Problem]] = {}
@@ -420,7 +435,33 @@ def build(
     graphs = {state.graph: nt_lines(result.pages[state.file].triples) for state in states}
     reviews = sorted(result.reviews)
     changes = Changes(added=reviews)
-    return _write_build(Path(out_dir), base_iri, states, graphs, shared_lines, report, changes)
+    build_report = _write_build(Path(out_dir), base_iri, states, graphs, shared_lines, report,
+                                changes)
+    lap("write")
+    build_report.timings = timings
+    return build_report
+
+
+# Parse pages in worker processes when there is this much text (bytes) and more than one page.
+PARALLEL_PARSE_FROM_BYTES = 2_000_000
+
+
+def _parse_pages(page_paths: list[Path], workers: int | None = None) -> list:
+    """Each page's ParseResult, in page order; pages are parsed in forked worker processes
+    (one per core) when there are several large ones."""
+    from reviewgraph.parser import load_known_places, parse_file
+
+    known_places = load_known_places()
+    size = sum(path.stat().st_size for path in page_paths if path.is_file())
+    workers = workers or os.cpu_count() or 1
+    if (len(page_paths) < 2 or workers < 2 or size < PARALLEL_PARSE_FROM_BYTES
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return [parse_file(page, known_places) for page in page_paths]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(workers, len(page_paths)),
+                             mp_context=context) as pool:
+        return list(pool.map(parse_file, page_paths, [known_places] * len(page_paths),
+                             chunksize=max(1, len(page_paths) // (4 * workers))))
 
 
 @dataclass

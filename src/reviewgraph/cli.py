@@ -86,6 +86,40 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add(args: argparse.Namespace) -> int:
+    """Add a page (a new month's listing) to a finished build, or replace what a page of the
+    same name gave it; print what was added, changed and left alone.
+
+    Exit status: 0 added (or nothing to change), 1 a review violates the shapes (the build is
+    left as it was), 2 an error.
+    """
+    import logging
+    from pathlib import Path
+
+    from reviewgraph.build import BuildFailed, add_page
+    from reviewgraph.paths import DEFAULT_BUILD_DIR
+
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
+    out_dir = Path(args.out) if args.out else DEFAULT_BUILD_DIR
+    try:
+        report = add_page(out_dir, args.page, strict=args.strict)
+    except BuildFailed as failure:
+        print(failure.report.text(), file=sys.stderr)
+        print(f"reviewgraph add: {args.page}: {failure}", file=sys.stderr)
+        return 1
+    for problem in report.warnings:
+        print(problem, file=sys.stderr)
+    if not report.written:
+        print(f"{args.page}: already in {out_dir} as it is; nothing changed "
+              f"({report.changes.summary()})")
+        return 0
+    build = report.build
+    assert build is not None
+    print(f"added {args.page} to {out_dir}: {report.changes.summary()}; now {build.reviews} "
+          f"reviews ({build.triples} triples) from {len(build.pages)} page(s); the graph conforms")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate a graph file (default: the build's Turtle) and print the readable report.
 
@@ -220,6 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base", metavar="IRI", help="base IRI of the graph's entities")
     p.add_argument("--strict", action="store_true", help="fail on any parser warning")
     p.set_defaults(handler=cmd_build)
+
+    p = commands.add_parser("add", help="add a page to a finished build (or replace it)")
+    p.add_argument("page", metavar="PAGE", help="a saved page (.txt or .html)")
+    p.add_argument("--out", metavar="DIR", help="the build folder (default: build/)")
+    p.add_argument("--strict", action="store_true", help="fail on any parser warning")
+    p.set_defaults(handler=cmd_add)
 
     p = commands.add_parser("validate", help="validate a graph against the SHACL shapes")
     p.add_argument("graph", nargs="?", metavar="GRAPH", help="default: build/reviewgraph.ttl")

@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import PurePath
 from typing import Protocol, runtime_checkable
 
@@ -181,7 +182,7 @@ class _Builder:
         """One record, its triples and side findings attributed to its page."""
         page = self.page(record.source.file)
         self.triples = page.triples
-        warnings, reviews = len(self.warnings), set(self.reviews)
+        warnings, reviews = len(self.warnings), len(self.reviews)
         # The places the record uses, on their own (GraphPlaces collects them in `used`).
         used = getattr(self.places, "used", None)
         if isinstance(used, set):
@@ -198,7 +199,8 @@ class _Builder:
             if name and name in self.localities:
                 page.localities[name] = self.localities[name]
         page.keywords.update(keyword for keyword in record.keywords if keyword.strip())
-        for iri in set(self.reviews) - reviews:
+        # self.reviews only grows (dicts keep insertion order): the new ones are at its end.
+        for iri in islice(reversed(self.reviews), len(self.reviews) - reviews):
             page.reviews[iri] = self.reviews[iri]
             page.contents[iri] = self._contents[URIRef(iri)]
 

@@ -36,7 +36,7 @@ import multiprocessing
 import os
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -369,7 +369,7 @@ def validate_triples(
     if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
         found = [r for batch in batches
                  for r in _validate_batch([*split.shared, *batch], executable)]
-        return _report(found)
+        return _report(_shared_sources(found, split))
     # Forked workers inherit the batches and shapes (nothing is pickled on the way in); each
     # returns its readable results.
     context = multiprocessing.get_context("fork")
@@ -378,7 +378,34 @@ def validate_triples(
                              initargs=(split.shared, batches, executable)) as pool:
         found = [r for results in pool.map(_validate_batch_number, range(len(batches)))
                  for r in results]
-    return _report(found)
+    return _report(_shared_sources(found, split))
+
+
+def _shared_sources(found: list[ValidationResult], split: Partition) -> list[ValidationResult]:
+    """Results about shared nodes (a source page, a keyword) with the source lines a
+    whole-graph run gives them: each batch saw only its own reviews linking to the node, so
+    find the lines again over every review (rarely needed: only for a failing graph)."""
+    parts = {s for group in split.groups for s, _, _ in group}
+    shared_focus = {r.entity for r in found if URIRef(r.entity) not in parts}
+    if not shared_focus:
+        return found
+    # The triples the source finder follows: links to the nodes, the linking nodes' triples,
+    # their extracts' and the extracts' pages'.
+    everything = [*split.shared, *(t for group in split.groups for t in group)]
+    wanted = {URIRef(entity) for entity in shared_focus}
+    graph = Graph()
+    for _ in range(3):
+        step = [t for t in everything if t[0] in wanted or t[2] in wanted]
+        graph.addN((s, p, o, graph) for s, p, o in step)
+        wanted = {term for t in step for term in (t[0], t[2]) if isinstance(term, URIRef)}
+    finder = _SourceFinder(graph)
+    fixed = []
+    for result in found:
+        if result.entity in shared_focus:
+            file, line, last_line = finder.where(URIRef(result.entity))
+            result = replace(result, file=file, line=line, last_line=last_line)
+        fixed.append(result)
+    return fixed
 
 
 # What a forked worker validates: set once per worker process by _init_worker, read by

@@ -125,7 +125,10 @@ class Collection:
         review_rows: Iterable[Mapping[str, object]],
         facet_rows: Iterable[Mapping[str, object]],
         text_rows: Iterable[Mapping[str, object]],
+        label_rows: Iterable[Mapping[str, object]] = (),
     ) -> None:
+        labels = {str(row["value"]): str(row["valueLabel"]) for row in label_rows
+                  if row.get("valueLabel") is not None}
         entries: dict[str, ReviewEntry] = {}
         for row in review_rows:
             iri = str(row["review"])
@@ -160,7 +163,7 @@ class Collection:
             value = row["value"]
             facet = str(row["facet"])
             if isinstance(value, Iri):
-                label = str(row.get("valueLabel") or _key_for(value))
+                label = str(row.get("valueLabel") or labels.get(value) or _key_for(value))
                 self._add(entry, facet, None, str(value), label)
             else:  # a literal value (the nation of a locality): its text is key and label
                 self._add(entry, facet, str(value), None, str(row.get("valueLabel") or value))

@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from reviewgraph.web import conneg
 from reviewgraph.web.conneg import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format
 from reviewgraph.web.executor import Outcome, QueryPool
+from reviewgraph.web.results import GRAPH_WRITERS
 from reviewgraph.web.settings import Settings
 from reviewgraph.web.sparql_text import shape_of
 
@@ -284,15 +285,12 @@ class SparqlEndpoint:
                       void:uriSpace "{s.base_iri}" ] ] .
 """  # noqa: E501
         triples = list(ox.parse(turtle, format=ox.RdfFormat.TURTLE))
-        writer = {f.name: f for f in GRAPH_FORMATS}[fmt].name
-        from reviewgraph.web.results import _GRAPH_WRITERS  # one table of writers
-
-        rdf_format = _GRAPH_WRITERS[writer]
+        rdf_format = GRAPH_WRITERS[fmt]
         if rdf_format.supports_datasets:
             triples = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
         prefixes = {"sd": "http://www.w3.org/ns/sparql-service-description#",
                     "void": "http://rdfs.org/ns/void#", "dcterms": "http://purl.org/dc/terms/"}
-        options = {"prefixes": prefixes} if writer in ("turtle", "trig", "rdfxml") else {}
+        options = {"prefixes": prefixes} if fmt in ("turtle", "trig", "rdfxml") else {}
         return ox.serialize(triples, format=rdf_format, **options)
 
     # --- writing responses ---------------------------------------------------------------------

@@ -191,8 +191,9 @@ def conditional(
     elif request.if_modified_since is not None:
         not_modified = request.if_modified_since >= stamp.modified
     response = Response(status=304) if not_modified else produce()
-    response.set_etag(etag)
-    response.headers["Last-Modified"] = format_datetime(stamp.modified, usegmt=True)
+    if response.status_code in (200, 304):  # a 404 gets no validators to revalidate against
+        response.set_etag(etag)
+        response.headers["Last-Modified"] = format_datetime(stamp.modified, usegmt=True)
     if vary_accept:
         response.vary.add("Accept")
     response.headers.setdefault("Cache-Control", "public, max-age=300")

@@ -37,6 +37,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -250,8 +251,11 @@ def _vocabulary_labels() -> dict[str, str]:
     return labels
 
 
+_CURIE_PREFIXES = {**PREFIXES, "sh": str(SH), "vann": "http://purl.org/vocab/vann/"}
+
+
 def curie(iri: str) -> str:
-    for prefix, namespace in PREFIXES.items():
+    for prefix, namespace in _CURIE_PREFIXES.items():
         if iri.startswith(namespace) and len(iri) > len(namespace):
             return f"{prefix}:{iri[len(namespace):]}"
     return iri
@@ -333,6 +337,12 @@ class _Lru:
         with self._lock:
             self._items.pop(key, None)
 
+    def resize(self, size: int) -> None:
+        with self._lock:
+            self.size = size
+            while len(self._items) > size:
+                self._items.popitem(last=False)
+
 
 class Site:
     """What the pages share: the store, the IRI map, the queries, the build's index and stamp."""
@@ -356,6 +366,7 @@ class Site:
         self._lock = threading.Lock()
         self.cache = _Lru(4096)  # query results and link texts of this build
         self.pages = _Lru(1024)  # rendered pages of this build
+        self.views = _Lru(200_000)  # link texts and views of index entries (fixed per build)
         self._hrefs: dict[tuple[str, str], str | None] = {}
         self.stamp = self._stamp()
 
@@ -381,6 +392,7 @@ class Site:
                         self.sparql.select(self.queries.bind("collection-reviews")),
                         self.sparql.select(self.queries.bind("collection-facets")),
                         self.sparql.select(self.queries.bind("collection-text")),
+                        self.sparql.select(self.queries.bind("collection-labels")),
                     )
         return self._collection
 
@@ -497,7 +509,10 @@ def backlinks(site: Site, iri: str, via: str | None, offset: int) -> Backlinks:
         prop = str(row["property"])
         count = int(str(row["count"]))
         start = offset if via == curie(prop) else 0
-        subjects = site.cached_select("entity-backlinks", iri, prop, BACKLINK_PAGE, start)
+        # Sorting hundreds of subjects costs more than this list is worth (entity pages list
+        # their reviews newest first above it): past a hundred, the store's own stable order.
+        query = "entity-backlinks" if count <= 100 else "entity-backlinks-unordered"
+        subjects = site.cached_select(query, iri, prop, BACKLINK_PAGE, start)
         lists[prop] = [site.value_view(s["subject"], s.get("label")) for s in subjects
                        if s["subject"] is not None]
         counts.append({"prop": prop, "curie": curie(prop), "label": site.label(prop),
@@ -554,6 +569,10 @@ def register_pages(app: Flask, store: Any, settings: Any = None) -> Site:
     blueprint = create_blueprint(site)
     app.register_blueprint(blueprint)
     app.extensions["reviewgraph.pages"] = site
+    # Build the reviews index now, beside the server starting (seconds at 10,000 reviews);
+    # a request that needs it before it is ready waits for it.
+    threading.Thread(target=lambda: site.collection, name="reviewgraph-index",
+                     daemon=True).start()
     return site
 
 
@@ -584,7 +603,7 @@ def create_blueprint(site: Site) -> Blueprint:
     def query_links(*pairs: tuple[str, str, str | None]) -> list[dict[str, str]]:
         """[(title, query name, bound IRI)] -> links that open each query in the editor."""
         return [{"title": title, "name": f"{name}.rq",
-                 "href": site.cache.get(("query-link", request.script_root, name, this),
+                 "href": site.views.get(("query-link", request.script_root, name, this),
                                         lambda n=name, i=this: site.query_link(
                                             site.queries.bind(n, i)))}
                 for title, name, this in pairs]
@@ -882,6 +901,10 @@ def create_blueprint(site: Site) -> Blueprint:
     @bp.route("/def/<term>")
     def ontology_term(term: str = "") -> Response:
         fmt = negotiate(request)
+        if term and (term not in ontology_terms() or not re.fullmatch(r"[A-Za-z0-9_-]+", term)):
+            response = not_found(RG_IRI + term, fmt)
+            response.vary.add("Accept")
+            return response
         if fmt == HTML:
             return see_other(request, "/ontology" + (f"#{term}" if term else ""))
         return see_other(request, f"/ontology.{fmt}")
@@ -922,7 +945,13 @@ def create_blueprint(site: Site) -> Blueprint:
     @bp.route("/shapes")
     def shapes() -> Response:
         def produce() -> Response:
-            return render("shapes.html", title="SHACL shapes", files=shapes_context(site))
+            files = shapes_context(site)
+            return render("shapes.html", title="SHACL shapes", files=files,
+                          alternates=[{"name": f"{f['name']} (Turtle)", "type": "text/turtle",
+                                       "href": f["href"]} for f in files],
+                          jsonld={"@context": "https://schema.org/", "@type": "WebPage",
+                                  "name": "ReviewGraph SHACL shapes",
+                                  "url": request.url_root.rstrip("/") + request.path})
 
         return conditional(request, site.stamp, ("shapes",), produce)
 
@@ -985,7 +1014,8 @@ def create_blueprint(site: Site) -> Blueprint:
             paths = ["/", "/reviews", "/downloads", "/ontology", "/shapes"]
             for row in site.cached_select("sitemap"):
                 local = site.iris.local(str(row["entity"]))
-                if local is not None:
+                # Parts of a review (its learning points, children, ...) are on its page.
+                if local is not None and site.iris.category(local) not in SITEMAP_SKIPS:
                     paths.append(f"/page/{local}")
             lines = ['<?xml version="1.0" encoding="UTF-8"?>',
                      '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
@@ -1001,6 +1031,17 @@ def create_blueprint(site: Site) -> Blueprint:
 
 
 # --- page helpers ---------------------------------------------------------------------------
+SITEMAP_SKIPS = frozenset({"learning", "recommendation", "child", "incident", "report",
+                           "linkset", "external"})
+
+
+@cache
+def ontology_terms() -> frozenset[str]:  # noqa: N802 - a constant read once, on first use
+    graph = ontology_graph()
+    return frozenset(str(s)[len(RG_IRI):] for s in graph.subjects(RDF.type, None)
+                     if isinstance(s, URIRef) and str(s).startswith(RG_IRI))
+
+
 REVIEW_SHOWN = {
     str(DCTERMS.title), str(DCTERMS.abstract), RG_IRI + "background",
     RG_IRI + "concernsChild", RG_IRI + "hasLearningPoint", RG_IRI + "hasRecommendation",
@@ -1029,7 +1070,7 @@ def review_value(site: Site, value: FacetValue) -> dict[str, Any]:
         return {"label": value.label,
                 "href": site.href(value.iri) if value.iri else index, "index": index}
 
-    return site.cache.get(("facet-value", request.script_root, value.facet, value.key), make)
+    return site.views.get(("facet-value", request.script_root, value.facet, value.key), make)
 
 
 def entry_view(site: Site, entry: ReviewEntry) -> dict[str, Any]:
@@ -1042,7 +1083,7 @@ def entry_view(site: Site, entry: ReviewEntry) -> dict[str, Any]:
                 "locality": locality.label if locality else None}
 
     # Callers add to the dict (search snippets), so each gets its own copy.
-    return dict(site.cache.get(("entry", request.script_root, entry.iri), make))
+    return dict(site.views.get(("entry", request.script_root, entry.iri), make))
 
 
 def year_chart(counts: list[tuple[int, int]]) -> dict[str, Any] | None:

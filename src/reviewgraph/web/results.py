@@ -18,7 +18,7 @@ from reviewgraph.store import QueryResult
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-_GRAPH_WRITERS = {
+GRAPH_WRITERS = {
     "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
     "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
     "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
@@ -156,7 +156,7 @@ def _boolean(value: bool, fmt: str) -> bytes:
 # --- CONSTRUCT / DESCRIBE ---------------------------------------------------------------------
 def _graph(triples: list, fmt: str, truncated: bool, max_rows: int,
            prefixes: dict[str, str] | None) -> bytes:
-    rdf_format = _GRAPH_WRITERS[fmt]
+    rdf_format = GRAPH_WRITERS[fmt]
     if rdf_format.supports_datasets:
         triples = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
     options = {}
