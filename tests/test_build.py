@@ -84,7 +84,7 @@ def test_build_of_data_validates_and_writes_every_file(data_build: Path) -> None
     assert report["pages"] == ["data/sources/nspcc-new-in-the-collection-2025.txt"]
     assert report["classes"]["rg:CaseReview"] == 8
     assert report["classes"]["rg:SourceExtract"] == 8
-    assert report["localities_matched"] >= 9
+    assert report["localities_matched"] == 10
     assert report["ontology_version"]
     graph = load_build(data_build)
     assert len(graph) == report["triples"]
@@ -237,3 +237,57 @@ def test_report_json_is_plain_json(data_build: Path) -> None:
     text = (data_build / REPORT_FILE).read_text(encoding="utf-8")
     assert json.loads(text)["base_iri"] == "https://reviewgraph.example/id/"
     assert str(PROJECT_ROOT) not in text  # no machine-specific paths
+
+
+def test_every_locality_of_the_sample_is_matched(data_build: Path) -> None:
+    # West Glamorgan names a partnership: it resolves to the localities it covers, and counts.
+    report = read_report(data_build)
+    assert report["localities_unmatched"] == []
+    assert report["localities_matched"] == len(report["localities"]) == 10
+    assert "/partnership/west-glamorgan" in report["localities"]["West Glamorgan"]
+
+
+def test_nquads_hold_each_page_in_its_named_graph(tmp_path: Path, data_build: Path) -> None:
+    from reviewgraph.build import NQUADS_FILE, read_nquads
+
+    graphs = read_nquads((data_build / NQUADS_FILE).read_text(encoding="utf-8"))
+    base = "https://reviewgraph.example/id/"
+    page_graph = base + "graph/nspcc-new-in-the-collection-2025"
+    assert set(graphs) == {page_graph, base + "graph/_shared"}
+    nt = (data_build / NTRIPLES_FILE).read_text(encoding="utf-8").splitlines()
+    assert sorted(set().union(*map(set, graphs.values()))) == nt
+    assert all("/review/" in line or "/source/" in line for line in graphs[page_graph]
+               if "/review/" in line.split(" ", 1)[0])
+    assert not any(line.startswith(f"<{base}review/") for line in graphs[base + "graph/_shared"])
+
+
+def test_parallel_validation_gives_the_same_build(tmp_path: Path, data_build: Path) -> None:
+    # Validation in batches of reviews in two worker processes: same files, byte for byte.
+    out = tmp_path / "parallel"
+    build(out_dir=out, workers=2)
+    assert snapshot(out) == snapshot(data_build)
+
+
+def test_writers_escape_literals_and_turtle_parses(tmp_path: Path) -> None:
+    from rdflib import Literal, URIRef
+
+    from reviewgraph.build import jsonld, nt_lines, turtle
+
+    s = URIRef("https://reviewgraph.example/id/review/x")
+    p = URIRef("https://reviewgraph.example/def/background")
+    triples = {(s, p, Literal('a "quoted"\\ line\nand\r\ttab é')),
+               (s, p, Literal("^^<not a datatype>")),
+               (s, p, Literal("chat", lang="fr")),
+               (s, p, Literal("5", datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer"))),
+               (s, URIRef("https://schema.org/url"), URIRef("https://example.org/a.b?c=d"))}
+    lines = nt_lines(triples)
+    expected = Graph()
+    for triple in triples:
+        expected.add(triple)
+    for text, fmt in ((ntriples_text(lines), "nt"), (turtle(lines), "turtle"),
+                      (jsonld(lines), "json-ld")):
+        assert isomorphic(Graph().parse(data=text, format=fmt), expected), fmt
+
+
+def ntriples_text(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)

@@ -161,12 +161,18 @@ def default_pages(directory: Path = SOURCES_DIR) -> list[Path]:
 _PREFIXES_LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
 
 
-def _curie(iri: str) -> str:
+def _curie(iri: str, cache: dict[str, str] | None = None) -> str:
+    if cache is not None and iri in cache:
+        return cache[iri]
+    text = iri
     for prefix, namespace in _PREFIXES_LONGEST_FIRST:
         local = iri[len(namespace):]
         if iri.startswith(namespace) and local and all(c.isalnum() or c in "_-." for c in local):
-            return f"{prefix}:{local}"
-    return iri
+            text = f"{prefix}:{local}"
+            break
+    if cache is not None:
+        cache[iri] = text
+    return text
 
 
 # --- N-Triples lines -------------------------------------------------------------------------
@@ -214,12 +220,6 @@ def nt_lines(triples: Iterable[tuple[object, object, object]]) -> list[str]:
         return text
 
     return sorted({f"{term(s)} {term(p)} {term(o)} ." for s, p, o in triples})
-
-
-def _split(line: str) -> tuple[str, str, str]:
-    """An N-Triples line of ours -> (subject, predicate, object) as written."""
-    subject, predicate, rest = line.split(" ", 2)
-    return subject, predicate, rest[:-2]
 
 
 def ntriples(lines: Sequence[str]) -> str:
@@ -270,15 +270,22 @@ def _turtle_object(written: str, cache: dict[str, str]) -> str:
     return written
 
 
-def turtle(lines: Sequence[str]) -> str:
+def _by_subject(lines: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+    """Sorted N-Triples lines -> subject -> predicate -> objects, all as written, in order."""
+    by_subject: dict[str, dict[str, list[str]]] = {}
+    for line in lines:
+        subject, predicate, rest = line.split(" ", 2)
+        by_subject.setdefault(subject, {}).setdefault(predicate, []).append(rest[:-2])
+    return by_subject
+
+
+def turtle(lines: Sequence[str],
+           by_subject: dict[str, dict[str, list[str]]] | None = None) -> str:
     """Turtle: fixed prefixes, one block per subject; subjects, predicates and objects in
     N-Triples order (rdf:type first), so the output depends only on the triples."""
     cache: dict[str, str] = {}
     out = [f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in sorted(PREFIXES.items())]
-    by_subject: dict[str, dict[str, list[str]]] = {}
-    for line in lines:
-        subject, predicate, obj = _split(line)
-        by_subject.setdefault(subject, {}).setdefault(predicate, []).append(obj)
+    by_subject = by_subject if by_subject is not None else _by_subject(lines)
     type_predicate = f"<{RDF_TYPE}>"
     for subject in sorted(by_subject):
         predicates = by_subject[subject]
@@ -293,7 +300,7 @@ def turtle(lines: Sequence[str]) -> str:
     return "".join(out)
 
 
-def _jsonld_value(written: str) -> object:
+def _jsonld_value(written: str, cache: dict[str, str] | None = None) -> object:
     if written.startswith("<"):
         return {"@id": written[1:-1]}
     close = written.rindex('"')
@@ -302,30 +309,38 @@ def _jsonld_value(written: str) -> object:
     if rest.startswith("@"):
         return {"@value": value, "@language": rest[1:]}
     if rest.startswith("^^<") and rest[3:-1] != XSD_STRING:
-        return {"@value": value, "@type": _curie(rest[3:-1])}
+        return {"@value": value, "@type": _curie(rest[3:-1], cache)}
     return value
 
 
-def jsonld(lines: Sequence[str]) -> str:
-    """Flattened JSON-LD: one node object per subject, everything sorted."""
-    nodes: dict[str, dict[str, list[tuple[str, object]]]] = {}
+def jsonld(lines: Sequence[str],
+           by_subject: dict[str, dict[str, list[str]]] | None = None) -> str:
+    """Flattened JSON-LD: one node object per subject (one a line), everything sorted."""
+    by_subject = by_subject if by_subject is not None else _by_subject(lines)
     type_predicate = f"<{RDF_TYPE}>"
-    for line in lines:
-        subject, predicate, obj = _split(line)
-        node = nodes.setdefault(subject[1:-1], {})
-        if predicate == type_predicate and obj.startswith("<"):
-            node.setdefault("@type", []).append((obj, _curie(obj[1:-1])))
-        else:
-            node.setdefault(_curie(predicate[1:-1]), []).append((obj, _jsonld_value(obj)))
-    document = {
-        "@context": dict(sorted(PREFIXES.items())),
-        "@graph": [
-            {"@id": node_id, **{key: [value for _, value in sorted(values, key=_first)]
-                                for key, values in sorted(nodes[node_id].items())}}
-            for node_id in sorted(nodes)
-        ],
-    }
-    return json.dumps(document, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+    cache: dict[str, str] = {}
+    nodes = []
+    for subject in sorted(by_subject, key=lambda written: written[1:-1]):
+        node: dict[str, object] = {"@id": subject[1:-1]}
+        properties: dict[str, list[tuple[str, object]]] = {}
+        for predicate, objects in by_subject[subject].items():
+            if predicate == type_predicate:
+                types = [(o, _curie(o[1:-1], cache)) for o in objects if o.startswith("<")]
+                if types:
+                    properties.setdefault("@type", []).extend(types)
+                values = [(o, _jsonld_value(o, cache)) for o in objects if not o.startswith("<")]
+                key = _curie(predicate[1:-1], cache)
+            else:
+                values = [(o, _jsonld_value(o, cache)) for o in objects]
+                key = _curie(predicate[1:-1], cache)
+            if values:
+                properties.setdefault(key, []).extend(values)
+        for key in sorted(properties):
+            node[key] = [value for _, value in sorted(properties[key], key=_first)]
+        nodes.append(json.dumps(node, ensure_ascii=False))
+    context = json.dumps(dict(sorted(PREFIXES.items())), ensure_ascii=False)
+    return ('{"@context": ' + context + ',\n "@graph": [\n'
+            + ",\n".join(nodes) + "\n]}\n")
 
 
 def _first(pair: tuple[str, object]) -> str:
@@ -429,8 +444,10 @@ def build(
     page_problems: dict[str, list[Problem]] = {}
     for problem in problems:
         page_problems.setdefault(problem.file or "", []).append(problem)
-    states = [_page_state(page, result.sources, base_iri, page_problems.get(file, []))
+    states = [_page_state(page, result.sources, base_iri, page_problems.pop(file, []))
               for file, page in result.pages.items()]
+    if states and page_problems:  # parser warnings not tied to a page's file: keep them too
+        states[0].warnings[:0] = [p for problems in page_problems.values() for p in problems]
     shared_lines = nt_lines(result.shared)
     graphs = {state.graph: nt_lines(result.pages[state.file].triples) for state in states}
     reviews = sorted(result.reviews)
@@ -501,8 +518,9 @@ def graph_iri(base_iri: str, page_iri: str) -> str:
 def _page_state(page: PageGraph, sources: dict[str, str], base_iri: str,
                 problems: list[Problem]) -> _PageState:
     page_iri = sources[page.file]
+    display = _display_path(Path(page.file))  # no machine-specific folders in pages.json
     return _PageState(
-        file=page.file, display=_display_path(Path(page.file)), page_iri=page_iri,
+        file=display, display=display, page_iri=page_iri,
         graph=graph_iri(base_iri, page_iri), reviews=dict(page.reviews),
         contents=dict(page.contents), keywords=sorted(page.keywords),
         places=sorted(page.places), localities=dict(page.localities),
@@ -532,11 +550,12 @@ def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
         validation=validation,
         changes=changes,
     )
+    by_subject = _by_subject(all_lines)
     contents = {
-        TURTLE_FILE: turtle(all_lines),
+        TURTLE_FILE: turtle(all_lines, by_subject),
         NTRIPLES_FILE: ntriples(all_lines),
         NQUADS_FILE: nquads({**graphs, base_iri + SHARED_GRAPH: shared_lines}),
-        JSONLD_FILE: jsonld(all_lines),
+        JSONLD_FILE: jsonld(all_lines, by_subject),
         PAGES_FILE: json.dumps({"base_iri": base_iri,
                                 "pages": [state.to_json() for state in states]},
                                indent=1, ensure_ascii=False) + "\n",
@@ -638,13 +657,17 @@ def add_page(
                             [URIRef(s.page_iri) for s in [*others, new_state]], reviews,
                             len(page_lines))
 
-    # Validate the page's triples with the shared ones and the pages of any other review they
-    # link to (the same review listed again adds a source extract to it).
+    # Validate the page's triples with the shared ones, the other pages' source page nodes
+    # (the dataset description links to them) and the pages of any other review they link to
+    # (the same review listed again adds a source extract to it).
     touched_iris = {str(term) for triple in new_page.triples for term in triple}
     touched = [s for s in others if touched_iris.intersection(s.reviews)]
+    lines = [line for other in others if other not in touched
+             for line in graphs.get(other.graph, []) if line.startswith(f"<{other.page_iri}> ")]
+    lines += [line for other in touched for line in graphs.get(other.graph, [])]
     data: set = set(new_page.triples) | shared
-    for other in touched:
-        data |= set(Graph().parse(data=ntriples(graphs.get(other.graph, [])), format="nt"))
+    if lines:
+        data |= set(Graph().parse(data=ntriples(lines), format="nt"))
     validation = validate_triples(data)
     if not validation.conforms:
         raise BuildFailed(validation)

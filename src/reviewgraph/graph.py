@@ -18,7 +18,6 @@ their names (`MintedPlaces`).
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -129,8 +128,10 @@ def _date_literal(text: str) -> Literal | None:
 
 def _fingerprint(record: Record) -> str:
     """What a record says, without where it was read: two listings of one review compare equal."""
-    content = replace(record, source=None).to_json()  # type: ignore[arg-type]
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()
+    # The dataclass repr holds every field, nested ones too, in a fixed order (and is much
+    # cheaper than asdict).
+    content = repr(replace(record, source=None))  # type: ignore[arg-type]
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
 @dataclass
