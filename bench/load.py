@@ -240,14 +240,17 @@ def main(argv: list[str] | None = None) -> int:
     load_before = " ".join(f"{v:.2f}" for v in os.getloadavg())
     work = args.work / f"load-{args.reviews}"
     reused = work / "build" / "reviewgraph.nt"
-    if args.reuse_build and reused.is_file():
-        graph, corpus = reused, f"the build left in {work} by an earlier run (--reuse-build)"
+    described = work / "corpus.txt"
+    if args.reuse_build and reused.is_file() and described.is_file():
+        graph = reused
+        corpus = described.read_text(encoding="utf-8").strip() + " (reused from an earlier run)"
         shutil.rmtree(work / "oxigraph", ignore_errors=True)
     else:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         print(f"corpus: {args.reviews:,} reviews ...", flush=True)
         graph, corpus = make_corpus(args.reviews, work, args.direct)
+        described.write_text(corpus + "\n", encoding="utf-8")
     iris = review_iris(graph)
     lookups = [LOOKUP % iri for iri in iris]
     print(f"  {corpus}", flush=True)

@@ -21,10 +21,9 @@ from werkzeug.serving import make_server
 
 from reviewgraph.build import build
 from reviewgraph.paths import SOURCES_DIR
-from reviewgraph.store import OxigraphStore
 from reviewgraph.terms import DEFAULT_BASE_IRI
 from reviewgraph.web import Settings, create_app
-from reviewgraph.web.pages import Site, register_pages
+from reviewgraph.web.pages import Site
 
 SAMPLE_PAGE = SOURCES_DIR / "nspcc-new-in-the-collection-2025.txt"
 
@@ -42,8 +41,6 @@ def make_app(build_dir: Path, base_iri: str = DEFAULT_BASE_IRI) -> tuple[Flask, 
     settings = Settings(graph_file=build_dir / "reviewgraph.nt", base_iri=base_iri,
                         executors=1, log_requests=False)
     app = create_app(settings)
-    if "pages" not in app.blueprints:
-        register_pages(app, OxigraphStore.open(settings.resolved_store_dir()), settings)
     return app, app.extensions["reviewgraph.pages"]
 
 

@@ -449,7 +449,8 @@ def build(
     if states and page_problems:  # parser warnings not tied to a page's file: keep them too
         states[0].warnings[:0] = [p for problems in page_problems.values() for p in problems]
     shared_lines = nt_lines(result.shared)
-    graphs = {state.graph: nt_lines(result.pages[state.file].triples) for state in states}
+    graphs = {state.graph: nt_lines(page.triples)
+              for state, page in zip(states, result.pages.values(), strict=True)}
     reviews = sorted(result.reviews)
     changes = Changes(added=reviews)
     build_report = _write_build(Path(out_dir), base_iri, states, graphs, shared_lines, report,

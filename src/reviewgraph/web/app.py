@@ -47,7 +47,7 @@ def create_app(settings: Settings) -> Flask:
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
     app.extensions[EXTENSION] = Service(settings, pool, triple_count)
-    _register_blueprints(app)
+    _register_blueprints(app, settings, store_dir)
 
     @app.get("/healthz")
     def healthz():
@@ -59,11 +59,15 @@ def create_app(settings: Settings) -> Flask:
     return app
 
 
-def _register_blueprints(app: Flask) -> None:
-    """Every blueprint of the site, in one place (entity pages add theirs here)."""
+def _register_blueprints(app: Flask, settings: Settings, store_dir) -> None:
+    """Every blueprint of the site, in one place."""
+    from reviewgraph.web.pages import register_pages
     from reviewgraph.web.query_page import blueprint as query_page
 
     app.register_blueprint(query_page)
+    # Pages query the read-only store in-process: their queries are our own named .rq files,
+    # cheap and trusted, so they skip the killable query processes that guard /sparql.
+    register_pages(app, OxigraphStore.open(store_dir), settings)
 
 
 class _Dispatch:

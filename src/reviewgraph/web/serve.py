@@ -33,6 +33,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
             # One thread per executor, plus one so pages that need no query never wait.
             blocking_threads=settings.executors + 1,
             respawn_failed_workers=True,
+            websockets=False,
             log_access=False,  # our RequestLog logs every request with its time
         )
     except Exception as error:  # granian validates its options on construction
