@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from store_servers import STORE_KINDS, StoreFarm, virtuoso_available
 
 TESTS_DIR = Path(__file__).parent
 FIXTURES_DIR = TESTS_DIR / "fixtures"
@@ -82,14 +83,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(graph: Path, build_dir: Path, *extra: str) -> Server:
-    """Run the real `reviewgraph serve` on a free loopback port; wait for /healthz."""
+def start_server(graph: Path, build_dir: Path, *extra: str, store_url: str | None = None
+                 ) -> Server:
+    """Run the real `reviewgraph serve` on a free loopback port; wait for /healthz. With
+    `store_url` it serves that external store (already loaded) instead of `graph`."""
     port = free_port()
     log_path = build_dir / "serve.log"
     build_dir.mkdir(parents=True, exist_ok=True)
+    source = ["--store", store_url] if store_url else ["--graph", str(graph)]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(REVIEWGRAPH), "serve", "--graph", str(graph), "--build", str(build_dir),
+            [str(REVIEWGRAPH), "serve", *source, "--build", str(build_dir),
              "--host", "127.0.0.1", "--port", str(port), "--workers", "1", *extra],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(f"http://127.0.0.1:{port}", process, log_path)
@@ -120,21 +124,60 @@ def stop_server(server: Server) -> None:
         pass
 
 
+# --- which store the app serves from --------------------------------------------------------
+# Every test that uses `server`, `limited_server`, `endpoint` or `page_store_url` runs once per
+# store kind: the embedded Oxigraph store, and the same data loaded (with `reviewgraph load`)
+# into a real Oxigraph server and a real Virtuoso started here on loopback. Tests about the
+# embedded engine itself use `embedded_only` (store_servers.py).
+@pytest.fixture(scope="session", params=STORE_KINDS)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    if request.param == "virtuoso" and not virtuoso_available():
+        pytest.skip("virtuoso-t is not installed (scripts/setup --test installs it)")
+    return request.param
+
+
 @pytest.fixture(scope="session")
-def server(graph_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def store_farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreFarm]:
+    farm = StoreFarm(tmp_path_factory.mktemp("stores"))
+    yield farm
+    farm.stop_all()
+
+
+@pytest.fixture(scope="session")
+def endpoint_store_url(store_kind: str, store_farm: StoreFarm, graph_file: Path) -> str | None:
+    """None for the embedded store; else the query URL of an external store holding
+    `graph_file` (loaded once per kind)."""
+    if store_kind == "embedded":
+        return None
+    return store_farm.loaded(store_kind, "endpoint", "--graph", str(graph_file))
+
+
+@pytest.fixture(scope="session")
+def page_store_url(store_kind: str, store_farm: StoreFarm) -> str | None:
+    """None for the embedded store; else an (empty) external store for the page tests, which
+    `served_build` fills with each build it serves."""
+    if store_kind == "embedded":
+        return None
+    return store_farm.get(store_kind, "pages").store_url
+
+
+@pytest.fixture(scope="session")
+def server(graph_file: Path, tmp_path_factory: pytest.TempPathFactory,
+           endpoint_store_url: str | None) -> Iterator[Server]:
     """The endpoint with default limits (10 s, 10,000 rows, 64 KiB)."""
-    running = start_server(graph_file, tmp_path_factory.mktemp("serve"), "--executors", "2")
+    running = start_server(graph_file, tmp_path_factory.mktemp("serve"), "--executors", "2",
+                           store_url=endpoint_store_url)
     yield running
     stop_server(running)
 
 
 @pytest.fixture(scope="session")
-def limited_server(graph_file: Path, tmp_path_factory: pytest.TempPathFactory
-                   ) -> Iterator[Server]:
+def limited_server(graph_file: Path, tmp_path_factory: pytest.TempPathFactory,
+                   endpoint_store_url: str | None) -> Iterator[Server]:
     """The endpoint with small limits: 2 s, 5 rows, 2 KiB queries, no answer cache."""
     running = start_server(graph_file, tmp_path_factory.mktemp("serve-limited"),
                            "--timeout", "2", "--max-rows", "5", "--max-query-bytes", "2048",
-                           "--executors", "2", "--no-cache")
+                           "--executors", "2", "--no-cache", store_url=endpoint_store_url)
     yield running
     stop_server(running)
 

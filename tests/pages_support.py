@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pyoxigraph
 from flask import Flask
+from store_servers import load
 from werkzeug.serving import make_server
 
 from reviewgraph.build import build
@@ -37,9 +38,16 @@ class Served:
     app: Flask
 
 
-def make_app(build_dir: Path, base_iri: str = DEFAULT_BASE_IRI) -> tuple[Flask, Site]:
-    settings = Settings(graph_file=build_dir / "reviewgraph.nt", base_iri=base_iri,
-                        executors=1, log_requests=False)
+def make_app(build_dir: Path, base_iri: str = DEFAULT_BASE_IRI,
+             store_url: str | None = None) -> tuple[Flask, Site]:
+    """The app serving `build_dir` from the embedded store, or (with `store_url`) from an
+    external store that already holds the build."""
+    if store_url:
+        settings = Settings(store_url=store_url, base_iri=base_iri, executors=1,
+                            log_requests=False)
+    else:
+        settings = Settings(graph_file=build_dir / "reviewgraph.nt", base_iri=base_iri,
+                            executors=1, log_requests=False)
     app = create_app(settings)
     return app, app.extensions["reviewgraph.pages"]
 
@@ -58,10 +66,15 @@ def serve(app: Flask) -> Iterator[str]:
 
 @contextmanager
 def served_build(pages: Sequence[Path], folder: Path,
-                 base_iri: str = DEFAULT_BASE_IRI) -> Iterator[Served]:
+                 base_iri: str = DEFAULT_BASE_IRI, store_url: str | None = None
+                 ) -> Iterator[Served]:
+    """Build `pages` and serve them; with `store_url` (the `page_store_url` fixture) the build
+    is loaded into that external store with `reviewgraph load` and served from there."""
     build_dir = folder / "build"
     build(pages=list(pages), out_dir=build_dir, base_iri=base_iri)
-    app, site = make_app(build_dir, base_iri)
+    if store_url:
+        load(store_url, "--build", str(build_dir))
+    app, site = make_app(build_dir, base_iri, store_url)
     store = pyoxigraph.Store()
     store.bulk_load(path=str(build_dir / "reviewgraph.nt"),
                     format=pyoxigraph.RdfFormat.N_TRIPLES)

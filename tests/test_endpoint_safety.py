@@ -117,7 +117,11 @@ def test_service_load_and_from_never_connect(limited_server, listener):
 
 
 def test_query_processes_cannot_open_sockets(tmp_path, graph_file, listener):
-    """The kernel-level backstop: even SERVICE that reached pyoxigraph could not connect."""
+    """The kernel-level backstop: even SERVICE that reached pyoxigraph could not connect.
+
+    Embedded store only: the guard is a seccomp filter in the query processes, which for an
+    external store must reach the store (there the tokenizer and the store adapter refuse
+    SERVICE, as test_service_load_and_from_never_connect checks on every store)."""
     script = f"""
 import socket, pyoxigraph
 from reviewgraph.web.executor import deny_network

@@ -42,8 +42,11 @@ DOCUMENTS = {"review", "source", "learning", "recommendation", "report", "refere
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with served_build([SAMPLE_PAGE], tmp_path_factory.mktemp("pages")) as served:
+def served(tmp_path_factory: pytest.TempPathFactory, page_store_url: str | None
+           ) -> Iterator[Served]:
+    # Once per store kind (conftest.py): embedded, Oxigraph server, Virtuoso.
+    with served_build([SAMPLE_PAGE], tmp_path_factory.mktemp("pages"),
+                      store_url=page_store_url) as served:
         yield served
 
 

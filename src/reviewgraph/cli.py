@@ -109,6 +109,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         return 1
     for problem in report.warnings:
         print(problem, file=sys.stderr)
+    if getattr(args, "store", None):
+        _push_add(args.store, report, out_dir)
     if not report.written:
         print(f"{args.page}: already in {out_dir} as it is; nothing changed "
               f"({report.changes.summary()})")
@@ -117,6 +119,56 @@ def cmd_add(args: argparse.Namespace) -> int:
     assert build is not None
     print(f"added {args.page} to {out_dir}: {report.changes.summary()}; now {build.reviews} "
           f"reviews ({build.triples} triples) from {len(build.pages)} page(s); the graph conforms")
+    return 0
+
+
+def _push_add(store_url: str, report, out_dir) -> None:
+    """Apply an add's per-graph changes to an external store in one SPARQL Update (all or
+    nothing). An add that changed nothing sends nothing."""
+    from reviewgraph.build import read_report
+    from reviewgraph.external import ExternalSparqlStore, apply_changes
+
+    base_iri = read_report(out_dir)["base_iri"]
+    store = ExternalSparqlStore(store_url, base_iri=base_iri, timeout=60.0)
+    try:
+        touched = apply_changes(store, report.graphs)
+        print(f"{store_url}: {touched} triple(s) inserted or removed in "
+              f"{sum(1 for c in report.graphs.values() if c.insert or c.remove)} graph(s); "
+              f"the store now holds {store.triple_count()} triples", file=sys.stderr)
+    finally:
+        store.close()
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    """Push a build into an external SPARQL store: each named graph of the build (one per
+    source page, plus the shared vocabularies) replaces the graph of that name in the store;
+    our graphs that the build no longer has are dropped (unless --keep-other-graphs)."""
+    from pathlib import Path
+
+    from reviewgraph.build import read_report
+    from reviewgraph.external import ExternalSparqlStore, load_graphs, read_graphs
+    from reviewgraph.paths import DEFAULT_BUILD_DIR
+    from reviewgraph.terms import DEFAULT_BASE_IRI
+
+    source = Path(args.graph or args.build or DEFAULT_BUILD_DIR)
+    base_iri = args.base
+    if base_iri is None and source.is_dir():
+        base_iri = read_report(source).get("base_iri")
+    base_iri = base_iri or DEFAULT_BASE_IRI
+    if args.batch < 1:
+        raise ReviewGraphError("--batch must be positive")
+    graphs = read_graphs(source, base_iri)
+    store = ExternalSparqlStore(args.store, base_iri=base_iri, timeout=args.timeout)
+    try:
+        report = load_graphs(store, graphs, prune=not args.keep_other_graphs, batch=args.batch)
+        count = store.triple_count()
+    finally:
+        store.close()
+    dropped = f"; dropped {len(report.dropped)} graph(s) no longer built" if report.dropped \
+        else ""
+    print(f"loaded {report.triples} triples in {len(report.graphs)} graph(s) into {args.store} "
+          f"({store.flavour.name}) in {report.seconds:.1f} s{dropped}; the store's ReviewGraph "
+          f"graphs hold {count} triples")
     return 0
 
 
@@ -151,13 +203,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     build_dir = Path(args.build) if args.build else DEFAULT_BUILD_DIR
     graph_file = Path(args.graph) if args.graph else build_dir / "reviewgraph.nt"
-    if not graph_file.is_file():
+    if args.store:
+        if args.graph or args.store_dir:
+            raise ReviewGraphError("--store serves an external store: leave out --graph and "
+                                   "--store-dir (fill the store with `reviewgraph load`)")
+        graph_file = None
+    elif not graph_file.is_file():
         if args.graph:
             raise ReviewGraphError(f"{graph_file}: no such graph file")
         _build_for_serving(build_dir, args.base)
     settings = Settings(
         graph_file=graph_file,
-        store_dir=build_dir / "store",
+        store_dir=None if args.store else Path(args.store_dir or build_dir / "store"),
+        store_url=args.store,
         base_iri=args.base or DEFAULT_BASE_IRI,
         query_timeout=args.timeout,
         max_rows=args.max_rows,
@@ -170,8 +228,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise ReviewGraphError("--timeout, --max-rows, --max-query-bytes and --executors "
                                "must be positive")
     print(f"reviewgraph serve: http://{args.host}:{args.port}/sparql "
-          f"({graph_file}, {args.workers} workers x {args.executors} query processes)",
-          file=sys.stderr)
+          f"({args.store or graph_file}, {args.workers} workers x {args.executors} query "
+          "processes)", file=sys.stderr)
     serve(settings, args.host, args.port, args.workers)
     return 0
 
@@ -259,7 +317,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("page", metavar="PAGE", help="a saved page (.txt or .html)")
     p.add_argument("--out", metavar="DIR", help="the build folder (default: build/)")
     p.add_argument("--strict", action="store_true", help="fail on any parser warning")
+    p.add_argument("--store", metavar="URL",
+                   help="also apply the change to this external store (its SPARQL query URL)")
     p.set_defaults(handler=cmd_add)
+
+    p = commands.add_parser("load", help="push a build into an external SPARQL store")
+    p.add_argument("--store", metavar="URL", required=True,
+                   help="the store's SPARQL query URL (Oxigraph server: .../query, "
+                        "Virtuoso: .../sparql)")
+    p.add_argument("--build", metavar="DIR", help="build folder (default: build/)")
+    p.add_argument("--graph", metavar="FILE",
+                   help="load this .nq/.nt/.ttl file instead of a build (.nt/.ttl go into "
+                        "{base}graph/{file stem})")
+    p.add_argument("--base", metavar="IRI", help="base IRI (default: the build's)")
+    p.add_argument("--batch", type=int, default=20000, help="triples per request")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
+    p.add_argument("--keep-other-graphs", action="store_true",
+                   help="do not drop our graphs that the build no longer has")
+    p.set_defaults(handler=cmd_load)
 
     p = commands.add_parser("validate", help="validate a graph against the SHACL shapes")
     p.add_argument("graph", nargs="?", metavar="GRAPH", help="default: build/reviewgraph.ttl")
@@ -277,6 +352,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--executors", type=int, default=3,
                    help="query processes per worker (a query over the time limit is killed)")
     p.add_argument("--graph", metavar="FILE", help="serve this .nt/.ttl file instead of the build")
+    p.add_argument("--store-dir", metavar="DIR",
+                   help="the embedded store's folder (default: DIR/store of --build); kept "
+                        "across restarts and reloaded only when the build changes")
+    p.add_argument("--store", metavar="URL",
+                   help="serve from this external SPARQL store (its query URL) instead of "
+                        "the embedded one; fill it first with `reviewgraph load`")
     p.add_argument("--quiet", action="store_true", help="do not log every request")
     p.add_argument("--no-cache", action="store_true",
                    help="do not keep answers to repeated queries (for benchmarking the engine)")

@@ -3,7 +3,7 @@
 The web layer only ever asks a store to run one read-only SPARQL query and to count its
 triples. Results use pyoxigraph's term and solution types whatever the store, because an
 external store's answers can be read into the same types with `pyoxigraph.parse_query_results`
-and `pyoxigraph.parse` (a later issue adds `ExternalSparqlStore` behind this interface).
+and `pyoxigraph.parse` (`reviewgraph.external.ExternalSparqlStore` does exactly that).
 
 Loading is not part of the interface: the embedded store is prepared from a build file once
 (`OxigraphStore.prepare`), then opened read-only by every process that serves queries.
@@ -213,7 +213,8 @@ def _stamp(path: Path) -> dict:
 
 
 def open_store(spec: dict) -> Store:
-    """Open a store from its description, e.g. {"kind": "oxigraph", "path": "build/store"}.
+    """Open a store from its description, e.g. {"kind": "oxigraph", "path": "build/store"} or
+    {"kind": "sparql", "url": "http://127.0.0.1:7878/query", "base_iri": ..., "timeout": 10}.
 
     Descriptions are plain data so they can be handed to another process.
     """
@@ -222,4 +223,8 @@ def open_store(spec: dict) -> Store:
         if spec.get("path"):
             return OxigraphStore.open(Path(spec["path"]))
         return OxigraphStore.in_memory(*(Path(f) for f in spec.get("files", ())))
+    if kind == "sparql":
+        from reviewgraph.external import ExternalSparqlStore
+
+        return ExternalSparqlStore.from_spec(spec)
     raise ReviewGraphError(f"unknown store kind {kind!r}")

@@ -8,11 +8,15 @@ plain-WSGI SPARQL endpoint (endpoint.py), update-ish sibling URLs are refused, e
 from __future__ import annotations
 
 import atexit
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
 
 from flask import Flask, jsonify
 
+from reviewgraph.errors import ReviewGraphError
 from reviewgraph.store import OxigraphStore
 from reviewgraph.terms import PREFIXES
 from reviewgraph.web.endpoint import UPDATE_PATHS, RequestLog, SparqlEndpoint
@@ -32,13 +36,21 @@ class Service:
 
 
 def create_app(settings: Settings) -> Flask:
-    store_dir = settings.resolved_store_dir()
-    if settings.graph_file is not None:
-        OxigraphStore.prepare(settings.graph_file, store_dir)  # no-op when already current
-    pool = QueryPool(store_spec(store_dir, PREFIXES), settings.executors,
-                     settings.query_timeout, settings.max_rows, PREFIXES)
+    if settings.store_url is not None:
+        spec = external_spec(settings)
+    else:
+        store_dir = settings.resolved_store_dir()
+        if settings.graph_file is not None:
+            OxigraphStore.prepare(settings.graph_file, store_dir)  # no-op when already current
+        spec = store_spec(store_dir, PREFIXES)
+    pool = QueryPool(spec, settings.executors, settings.query_timeout, settings.max_rows,
+                     PREFIXES)
     try:
         triple_count = pool.check()
+        if settings.store_url is not None and triple_count == 0:
+            raise ReviewGraphError(
+                f"the store at {settings.store_url} holds no ReviewGraph graphs (none under "
+                f"{settings.base_iri}graph/); fill it with `reviewgraph load --store URL`")
     except BaseException:
         pool.close()
         raise
@@ -47,7 +59,7 @@ def create_app(settings: Settings) -> Flask:
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
     app.extensions[EXTENSION] = Service(settings, pool, triple_count)
-    _register_blueprints(app, settings, store_dir)
+    _register_blueprints(app, settings, spec)
 
     @app.get("/healthz")
     def healthz():
@@ -59,15 +71,30 @@ def create_app(settings: Settings) -> Flask:
     return app
 
 
-def _register_blueprints(app: Flask, settings: Settings, store_dir) -> None:
+def external_spec(settings: Settings) -> dict:
+    """How the query processes (and the pages) reach an external store."""
+    return {"kind": "sparql", "url": settings.store_url, "base_iri": settings.base_iri,
+            "timeout": settings.query_timeout, "prefixes": PREFIXES}
+
+
+def _register_blueprints(app: Flask, settings: Settings, spec: dict) -> None:
     """Every blueprint of the site, in one place."""
     from reviewgraph.web.pages import register_pages
     from reviewgraph.web.query_page import blueprint as query_page
 
     app.register_blueprint(query_page)
-    # Pages query the read-only store in-process: their queries are our own named .rq files,
-    # cheap and trusted, so they skip the killable query processes that guard /sparql.
-    register_pages(app, OxigraphStore.open(store_dir), settings)
+    # Pages query the store in-process: their queries are our own named .rq files, cheap and
+    # trusted, so they skip the killable query processes that guard /sparql.
+    if spec["kind"] == "sparql":
+        from reviewgraph.external import ExternalSparqlStore
+
+        # No build folder: the whole-graph downloads and the pages' validators then come
+        # from the store itself, never from files that may not match it.
+        pages_settings = SimpleNamespace(base_iri=settings.base_iri,
+                                         build_dir=Path(os.devnull))
+        register_pages(app, ExternalSparqlStore.from_spec(spec).pages_view(), pages_settings)
+    else:
+        register_pages(app, OxigraphStore.open(Path(spec["path"])), settings)
 
 
 class _Dispatch:

@@ -16,11 +16,14 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
-    store_dir = settings.resolved_store_dir()
-    if settings.graph_file is not None:
-        # Load once here rather than in every worker; workers only open it read-only.
-        OxigraphStore.prepare(settings.graph_file, store_dir)
-    worker_settings = replace(settings, graph_file=None, store_dir=store_dir)
+    if settings.store_url is not None:  # an external store: nothing to prepare here
+        worker_settings = replace(settings, graph_file=None, store_dir=None)
+    else:
+        store_dir = settings.resolved_store_dir()
+        if settings.graph_file is not None:
+            # Load once here rather than in every worker; workers only open it read-only.
+            OxigraphStore.prepare(settings.graph_file, store_dir)
+        worker_settings = replace(settings, graph_file=None, store_dir=store_dir)
     os.environ[SETTINGS_VARIABLE] = worker_settings.to_json()
     try:
         server = Granian(

@@ -13,6 +13,9 @@ from reviewgraph.terms import DEFAULT_BASE_IRI
 class Settings:
     graph_file: Path | None = None  # the build to serve (.nt / .ttl); prepared into store_dir
     store_dir: Path | None = None  # on-disk store; default: "store" beside graph_file
+    # An external SPARQL store's query URL: when set, /sparql and every page are answered
+    # from it and the app holds no graph (graph_file and store_dir are not used).
+    store_url: str | None = None
     base_iri: str = DEFAULT_BASE_IRI  # base of the graph's entity IRIs (links in results)
     query_timeout: float = 10.0  # seconds; the query's process is killed after this
     max_rows: int = 10_000  # result row (or triple) cap; cut results say so
@@ -23,6 +26,8 @@ class Settings:
     log_requests: bool = True
 
     def resolved_store_dir(self) -> Path:
+        if self.store_url is not None:
+            raise ValueError("an external store (store_url) has no store folder")
         if self.store_dir is not None:
             return Path(self.store_dir)
         if self.graph_file is None:

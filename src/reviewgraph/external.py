@@ -1,0 +1,497 @@
+"""External SPARQL 1.1 stores (Oxigraph server, Virtuoso, others) behind the Store interface.
+
+Querying. `ExternalSparqlStore.query` sends one query to the store's query URL and reads the
+answer into pyoxigraph's types (`parse_query_results`, `parse`), so the endpoint and pages
+cannot tell it from the embedded store. Every query runs against the union of OUR named graphs
+(`{base}graph/...`, found when the store is opened) given as `default-graph-uri` (and
+`named-graph-uri`) parameters, never against the store's own default graph: Virtuoso's holds
+system triples, and another dataset may share the store.
+
+Plain HTTP (requests), not SPARQLWrapper, on this path, because the adapter needs what
+SPARQLWrapper does not give: one kept-alive connection per process (SPARQLWrapper opens a new
+urllib connection for every query, which halves throughput on small lookups), the raw response
+bytes to hand to pyoxigraph's parsers, the response headers (Virtuoso reports a query cut short
+by its time limit only in `X-SQL-State`), and exact control of the request method and body.
+SPARQLWrapper stays the project's client (`reviewgraph query`, tests).
+
+Store quirks handled here, never in callers:
+- Virtuoso never answers a POST with `Content-Type: application/sparql-query`: queries go by GET,
+  or as a form POST when the URL would be long.
+- Virtuoso gives ASK as a one-row table in CSV/TSV: we always ask for SPARQL JSON and, if a
+  table comes back for an ASK, read its one value as the boolean.
+- Virtuoso's default graph includes system graphs: hence the explicit dataset above. (A query's
+  own FROM still wins over the dataset parameters in Virtuoso, unlike the standard; FROM can
+  only name graphs of the store, which fetches nothing.)
+- Virtuoso's `timeout` parameter (ms) makes it stop a query itself; if it then answers with a
+  partial result it says so in `X-SQL-State`, and we fail the query rather than return it.
+
+Safety. The endpoint refuses updates and SERVICE before a query gets here; this adapter also
+refuses SERVICE itself and checks every query with Oxigraph's parser (on an empty in-memory
+store, with SERVICE already ruled out, so nothing is fetched), which rejects updates and
+store-specific extensions (Virtuoso's `DEFINE` pragmas) and gives the same syntax messages as
+the embedded store. The kernel-level network guard (seccomp) of the query processes applies to
+the embedded store only: these processes must reach the store.
+
+Loading. `load_build` puts each named graph of a build's N-Quads in the store with the Graph
+Store Protocol (PUT replaces the graph, then POSTs add the rest, in batches); `apply_changes`
+applies an incremental add as one SPARQL Update request.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import pyoxigraph as ox
+
+from reviewgraph.errors import ReviewGraphError
+from reviewgraph.store import QueryFailed, QueryResult, _syntax_message
+from reviewgraph.terms import DEFAULT_BASE_IRI
+
+RESULTS_JSON = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+FORM = "application/x-www-form-urlencoded"
+MAX_GET_URL = 4000  # longer requests go as a form POST (proxies and servers cap URL length)
+BATCH_TRIPLES = 20_000  # triples per Graph Store Protocol request when loading
+
+_GRAPH_FORMATS = {"application/n-triples": ox.RdfFormat.N_TRIPLES,
+                  "text/plain": ox.RdfFormat.N_TRIPLES,
+                  "text/turtle": ox.RdfFormat.TURTLE,
+                  "application/n-quads": ox.RdfFormat.N_QUADS,
+                  "application/rdf+xml": ox.RdfFormat.RDF_XML,
+                  "application/ld+json": ox.RdfFormat.JSON_LD}
+
+# Comments, strings and IRIs, which may contain any word without it being a keyword.
+_LEXICAL = re.compile("|".join((
+    r"#[^\n]*",  # comment
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""', r"'''(?:[^'\\]|\\.|'(?!''))*'''",  # long strings
+    r'"(?:[^"\\\n]|\\.)*"', r"'(?:[^'\\\n]|\\.)*'",  # strings
+    r'<[^<>"{}|^`\\\s]*>',  # IRIs
+)), re.S)
+_SERVICE = re.compile(r"\bSERVICE\b", re.I)
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """Where a kind of server takes queries, updates and Graph Store Protocol writes."""
+
+    name: str
+    update_path: str  # relative to the server root
+    update_parameter: str  # the form field an update goes in
+    gsp_path: str
+    gsp_graph_parameter: str
+    timeout_parameter: str | None = None  # the server's own time limit, in milliseconds
+
+
+OXIGRAPH = Flavour("oxigraph", "/update", "update", "/store", "graph")
+VIRTUOSO = Flavour("virtuoso", "/sparql", "query", "/sparql-graph-crud", "graph-uri",
+                   timeout_parameter="timeout")
+GENERIC = Flavour("generic", "/update", "update", "/data", "graph")  # Fuseki-like layout
+
+
+def _session():
+    import requests
+
+    session = requests.Session()
+    session.headers["User-Agent"] = "reviewgraph"
+    return session
+
+
+def graph_prefix(base_iri: str) -> str:
+    """Every named graph ReviewGraph writes is under this IRI."""
+    return f"{base_iri}graph/"
+
+
+class ExternalSparqlStore:
+    """A SPARQL 1.1 store reached over HTTP; only our named graphs are ever queried."""
+
+    def __init__(self, query_url: str, *, base_iri: str = DEFAULT_BASE_IRI,
+                 timeout: float = 10.0, graphs: Sequence[str] | None = None,
+                 flavour: str | None = None, gsp_url: str | None = None,
+                 update_url: str | None = None):
+        parts = urlsplit(query_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ReviewGraphError(f"store URL {query_url!r}: give the store's SPARQL query "
+                                   "URL, e.g. http://127.0.0.1:7878/query")
+        self.query_url = query_url
+        self.base_iri = base_iri
+        self.timeout = timeout
+        self._http = _session()
+        self._checker = ox.Store()  # always empty: only parses (see the module comment)
+        self.flavour = self._flavour(flavour)
+        root = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        self.gsp_url = gsp_url or root + self.flavour.gsp_path
+        self.update_url = update_url or root + self.flavour.update_path
+        self.graphs: list[str] = list(graphs) if graphs is not None else self.our_graphs()
+
+    @classmethod
+    def from_spec(cls, spec: dict) -> ExternalSparqlStore:
+        return cls(spec["url"], base_iri=spec.get("base_iri") or DEFAULT_BASE_IRI,
+                   timeout=float(spec.get("timeout", 10.0)), flavour=spec.get("flavour"),
+                   gsp_url=spec.get("gsp_url"), update_url=spec.get("update_url"))
+
+    def spec(self) -> dict:
+        return {"kind": "sparql", "url": self.query_url, "base_iri": self.base_iri,
+                "timeout": self.timeout, "flavour": self.flavour.name,
+                "gsp_url": self.gsp_url, "update_url": self.update_url}
+
+    def _flavour(self, named: str | None) -> Flavour:
+        known = {f.name: f for f in (OXIGRAPH, VIRTUOSO, GENERIC)}
+        if named:
+            if named not in known:
+                raise ReviewGraphError(f"unknown store flavour {named!r}; use one of "
+                                       f"{', '.join(known)}")
+            return known[named]
+        # Ask once; the Server header says which server this is.
+        response = self._get({"query": "ASK {}"}, RESULTS_JSON)
+        server = response.headers.get("Server", "").lower()
+        if "virtuoso" in server:
+            return VIRTUOSO
+        if "oxigraph" in server:
+            return OXIGRAPH
+        return GENERIC
+
+    # --- HTTP ------------------------------------------------------------------------------------
+    def _get(self, params: dict | list, accept: str, timeout: float | None = None):
+        import requests
+
+        try:
+            response = self._http.get(self.query_url, params=params, timeout=timeout or
+                                      self.timeout, headers={"Accept": accept})
+        except requests.Timeout as error:
+            raise QueryFailed(f"the store did not answer within {timeout or self.timeout:g} s"
+                              ) from error
+        except requests.RequestException as error:
+            raise ReviewGraphError(f"cannot reach the store at {self.query_url}: {error}") \
+                from error
+        return response
+
+    def _send_query(self, text: str, default_graphs: Sequence[str],
+                    named_graphs: Sequence[str], accept: str):
+        import requests
+
+        params: list[tuple[str, str]] = [("query", text)]
+        params += [("default-graph-uri", g) for g in default_graphs]
+        params += [("named-graph-uri", g) for g in named_graphs]
+        if self.flavour.timeout_parameter:
+            params.append((self.flavour.timeout_parameter, str(int(self.timeout * 1000))))
+        body = urlencode(params)
+        try:
+            if len(self.query_url) + len(body) < MAX_GET_URL:
+                response = self._http.get(f"{self.query_url}?{body}", timeout=self.timeout,
+                                          headers={"Accept": accept})
+            else:  # a form POST: the one POST every store answers (see the module comment)
+                response = self._http.post(self.query_url, data=body.encode(),
+                                           timeout=self.timeout,
+                                           headers={"Accept": accept, "Content-Type": FORM})
+        except requests.Timeout as error:
+            raise QueryFailed(f"query stopped: the store did not answer within the "
+                              f"{self.timeout:g} s time limit") from error
+        except requests.RequestException as error:
+            raise QueryFailed(f"the store at {self.query_url} could not be reached: "
+                              f"{error}") from error
+        if response.headers.get("X-SQL-State"):  # Virtuoso: an "anytime" partial answer
+            raise QueryFailed(f"query stopped: it ran longer than the {self.timeout:g} s time "
+                              "limit in the store")
+        if response.status_code != 200:
+            message = response.text.strip()
+            if "timeout" in message.lower() or response.status_code in (503, 504):
+                raise QueryFailed(f"query stopped: it ran longer than the store's time limit "
+                                  f"({self.timeout:g} s)")
+            first = " ".join(message.split())[:300]
+            raise QueryFailed(f"the store refused the query ({response.status_code}): {first}")
+        return response
+
+    # --- the Store interface -------------------------------------------------------------------
+    def check(self, text: str) -> str:
+        """The query's form, after checking it is one standard SPARQL query without SERVICE."""
+        stripped = _LEXICAL.sub(" ", text)
+        if _SERVICE.search(stripped):
+            raise QueryFailed("SERVICE (federated query) is not allowed: this store adapter "
+                              "never lets a query contact other servers", syntax=True)
+        try:
+            answer = self._checker.query(text)
+        except SyntaxError as error:
+            raise QueryFailed(_syntax_message(str(error)), syntax=True) from error
+        except (OSError, ValueError, RuntimeError) as error:
+            raise QueryFailed(str(error)) from error
+        if isinstance(answer, ox.QuerySolutions):
+            return "SELECT"
+        if isinstance(answer, ox.QueryBoolean):
+            return "ASK"
+        return "CONSTRUCT"  # or DESCRIBE: both answer with triples
+
+    def native_query(self, text: str, default_graph_uris: Sequence[str] = (),
+                     named_graph_uris: Sequence[str] = ()):
+        """The answer as pyoxigraph gives it: QuerySolutions, QueryBoolean (or a bool, for
+        an ASK answered as a table) or a list of triples."""
+        form = self.check(text)
+        default = list(default_graph_uris) or self._dataset()
+        named = list(named_graph_uris) or self._dataset()
+        accept = NTRIPLES if form == "CONSTRUCT" else RESULTS_JSON
+        response = self._send_query(text, default, named, accept)
+        media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        content = response.content
+        if self.flavour is VIRTUOSO and DURATION.encode() in content:
+            content = _virtuoso_durations(content, form == "CONSTRUCT")
+        try:
+            if form == "CONSTRUCT":
+                rdf_format = _GRAPH_FORMATS.get(media_type, ox.RdfFormat.N_TRIPLES)
+                return [quad.triple for quad in ox.parse(content, format=rdf_format)]
+            answer = ox.parse_query_results(content, format=ox.QueryResultsFormat.JSON)
+        except (SyntaxError, ValueError) as error:
+            raise QueryFailed(f"the store's answer could not be read ({media_type}): "
+                              f"{error}") from error
+        if form == "ASK" and isinstance(answer, ox.QuerySolutions):
+            return _table_boolean(answer)
+        return answer
+
+    def query(self, text: str, *, default_graph_uris: Sequence[str] = (),
+              named_graph_uris: Sequence[str] = ()) -> QueryResult:
+        answer = self.native_query(text, default_graph_uris, named_graph_uris)
+        if isinstance(answer, ox.QuerySolutions):
+            return QueryResult(variables=[v.value for v in answer.variables],
+                               solutions=iter(answer))
+        if isinstance(answer, (ox.QueryBoolean, bool)):
+            return QueryResult(boolean=bool(answer))
+        return QueryResult(triples=iter(answer))
+
+    def triple_count(self) -> int:
+        answer = self.native_query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        for solution in answer:
+            return int(solution["n"].value)
+        return 0
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _dataset(self) -> list[str]:
+        # No graph of ours yet: a graph that cannot exist, so nothing else is ever read.
+        return self.graphs or [graph_prefix(self.base_iri) + "_none"]
+
+    def our_graphs(self) -> list[str]:
+        """The named graphs under {base}graph/ in the store, sorted."""
+        prefix = graph_prefix(self.base_iri)
+        text = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                f'FILTER(STRSTARTS(STR(?g), "{_string(prefix)}")) }}')
+        response = self._send_query(text, [], [], RESULTS_JSON)
+        answer = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+        return sorted(solution["g"].value for solution in answer)
+
+    def pages_view(self) -> PagesView:
+        return PagesView(self)
+
+    # --- writing (load / add); never used by the web app ---------------------------------------
+    def put_graph(self, graph: str, lines: Sequence[str], batch: int = BATCH_TRIPLES) -> None:
+        """Replace `graph` with `lines` (N-Triples): PUT the first batch, POST the rest."""
+        import requests
+
+        for start in range(0, max(len(lines), 1), batch):
+            body = "".join(line + "\n" for line in lines[start:start + batch]).encode()
+            method = "PUT" if start == 0 else "POST"
+            try:
+                response = self._http.request(
+                    method, self.gsp_url, params={self.flavour.gsp_graph_parameter: graph},
+                    data=body, headers={"Content-Type": NTRIPLES}, timeout=max(60.0, self.timeout))
+            except requests.RequestException as error:
+                raise ReviewGraphError(f"cannot write graph {graph} to {self.gsp_url}: "
+                                       f"{error}") from error
+            if response.status_code not in (200, 201, 204):
+                raise ReviewGraphError(
+                    f"the store refused to write graph {graph} ({method} {self.gsp_url}: "
+                    f"{response.status_code} {' '.join(response.text.split())[:300]})")
+
+    def update(self, text: str) -> None:
+        """Run one SPARQL Update (loading only; the web app never calls this)."""
+        import requests
+
+        try:
+            response = self._http.post(self.update_url,
+                                       data={self.flavour.update_parameter: text},
+                                       timeout=max(60.0, self.timeout))
+        except requests.RequestException as error:
+            raise ReviewGraphError(f"cannot update the store at {self.update_url}: {error}") \
+                from error
+        if response.status_code not in (200, 201, 204):
+            raise ReviewGraphError(f"the store refused the update ({response.status_code}): "
+                                   f"{' '.join(response.text.split())[:300]}")
+
+    def drop_graph(self, graph: str) -> None:
+        self.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def graph_size(self, graph: str) -> int:
+        response = self._send_query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", [graph],
+                                    [graph], RESULTS_JSON)
+        answer = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+        for solution in answer:
+            return int(solution["n"].value)
+        return 0
+
+
+DURATION = "http://www.w3.org/2001/XMLSchema#duration"
+_NT_DURATION = re.compile(rb'"(-?[0-9.eE+-]+)"\^\^<' + re.escape(DURATION.encode()) + rb">")
+
+
+def _virtuoso_durations(content: bytes, graph: bool) -> bytes:
+    """Virtuoso stores an xsd:duration as a number and gives that number back as the
+    literal's text: months (an integer) for year-month durations, seconds (a decimal) for
+    day-time ones. Write them as the ISO 8601 durations they were loaded as."""
+    if graph:
+        return _NT_DURATION.sub(
+            lambda m: f'"{iso_duration(m[1].decode())}"^^<{DURATION}>'.encode(), content)
+    import json
+
+    document = json.loads(content)
+    for binding in document.get("results", {}).get("bindings", []):
+        for value in binding.values():
+            if value.get("datatype") == DURATION:
+                value["value"] = iso_duration(value["value"])
+    return json.dumps(document).encode()
+
+
+def iso_duration(text: str) -> str:
+    """'60' (months) -> 'P5Y', '3' -> 'P3M', '691200.0' (seconds) -> 'P8D'; ISO text as it is."""
+    if text.lstrip("-").startswith("P"):
+        return text
+    sign = "-" if text.startswith("-") else ""
+    number = text.lstrip("-")
+    try:
+        if "." not in number and "e" not in number.lower():
+            years, months = divmod(int(number), 12)
+            parts = (f"{years}Y" if years else "") + (f"{months}M" if months else "")
+            return f"{sign}P{parts or '0M'}"
+        seconds = float(number)
+    except ValueError:
+        return text
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, rest = divmod(rest, 60)
+    date = f"{int(days)}D" if days else ""
+    time_part = (f"{int(hours)}H" if hours else "") + (f"{int(minutes)}M" if minutes else "") \
+        + (f"{rest:g}S" if rest else "")
+    if not date and not time_part:
+        return f"{sign}P0D"
+    return f"{sign}P{date}" + (f"T{time_part}" if time_part else "")
+
+
+def _string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _table_boolean(answer: ox.QuerySolutions) -> bool:
+    for solution in answer:
+        for value in solution:
+            if value is not None:
+                return value.value.strip().lower() in ("1", "true")
+    return False
+
+
+class PagesView:
+    """What the pages' `Sparql` helper calls: `query(text)` giving pyoxigraph's own result
+    objects, and `quads_for_pattern` for the whole-graph downloads (default graph only)."""
+
+    def __init__(self, store: ExternalSparqlStore):
+        self.external = store
+
+    def query(self, text: str):
+        try:
+            return self.external.native_query(text)
+        except QueryFailed as error:
+            raise RuntimeError(error.message) from error
+
+    def quads_for_pattern(self, subject=None, predicate=None, object=None,  # noqa: A002
+                          graph_name=None) -> Iterator[ox.Quad]:
+        def term(value, name: str) -> str:
+            return f"?{name}" if value is None else str(value)
+
+        pattern = f"{term(subject, 's')} {term(predicate, 'p')} {term(object, 'o')}"
+        triples = self.external.native_query(f"CONSTRUCT {{ {pattern} }} WHERE {{ {pattern} }}")
+        return (ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+
+
+# --- loading a build -----------------------------------------------------------------------------
+@dataclass
+class LoadReport:
+    graphs: dict[str, int] = field(default_factory=dict)  # graph -> triples written
+    dropped: list[str] = field(default_factory=list)  # our graphs no longer in the build
+    seconds: float = 0.0
+
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
+
+
+def read_graphs(source: Path, base_iri: str) -> dict[str, list[str]]:
+    """The named graphs to load: a build folder's reviewgraph.nq (each page in its graph), or
+    one RDF file (.nq keeps its graphs; .nt/.ttl go into {base}graph/{file stem})."""
+    from reviewgraph.build import NQUADS_FILE, read_nquads
+
+    source = Path(source)
+    if source.is_dir():
+        source = source / NQUADS_FILE
+    if not source.is_file():
+        raise ReviewGraphError(f"{source}: no such file (run `reviewgraph build` first)")
+    if source.suffix == ".nq":
+        return read_nquads(source.read_text(encoding="utf-8"))
+    formats = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE}
+    if source.suffix not in formats:
+        raise ReviewGraphError(f"{source}: cannot load a {source.suffix} file; give a build "
+                               "folder or a .nq, .nt or .ttl file")
+    try:
+        triples = list(ox.parse(path=str(source), format=formats[source.suffix]))
+    except (SyntaxError, OSError) as error:
+        raise ReviewGraphError(f"{source}: cannot read: {error}") from error
+    lines = sorted({f"{t.subject} {t.predicate} {t.object} ." for t in triples})
+    return {graph_prefix(base_iri) + _stem_slug(source.stem): lines}
+
+
+def _stem_slug(stem: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "graph"
+
+
+def load_graphs(store: ExternalSparqlStore, graphs: dict[str, list[str]], *,
+                prune: bool = True, batch: int = BATCH_TRIPLES) -> LoadReport:
+    """Put every graph in the store, replacing what each held; with `prune`, drop our graphs
+    that are not in `graphs` (pages no longer in the build)."""
+    started = time.perf_counter()
+    report = LoadReport()
+    existing = set(store.our_graphs())
+    for graph in sorted(graphs):
+        store.put_graph(graph, graphs[graph], batch)
+        report.graphs[graph] = len(graphs[graph])
+    if prune:
+        prefix = graph_prefix(store.base_iri)
+        for graph in sorted(existing - set(graphs)):
+            if graph.startswith(prefix):
+                store.drop_graph(graph)
+                report.dropped.append(graph)
+    store.graphs = store.our_graphs()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def apply_changes(store: ExternalSparqlStore, changes: dict) -> int:
+    """Apply an incremental add (graph -> GraphChange with N-Triples `insert`/`remove` lines)
+    as ONE SPARQL Update request, so the store takes all of it or none of it. Returns the
+    number of triples inserted plus removed."""
+    operations: list[str] = []
+    touched = 0
+    for graph, change in sorted(changes.items()):
+        if change.remove:
+            operations.append(_data_block("DELETE DATA", graph, change.remove))
+        if change.insert:
+            operations.append(_data_block("INSERT DATA", graph, change.insert))
+        touched += len(change.remove) + len(change.insert)
+    if operations:
+        store.update(" ;\n".join(operations))
+        store.graphs = store.our_graphs()
+    return touched
+
+
+def _data_block(operation: str, graph: str, lines: Iterable[str]) -> str:
+    body = "\n".join(lines)
+    return f"{operation} {{ GRAPH <{graph}> {{\n{body}\n}} }}"

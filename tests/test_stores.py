@@ -1,0 +1,177 @@
+"""External SPARQL stores: `reviewgraph load` and `reviewgraph add --store` against a real
+Oxigraph server and a real Virtuoso (started on loopback by the session's StoreFarm).
+
+The store must hold exactly what the build holds (the union of our named graphs, triple for
+triple, whatever else the store has, e.g. Virtuoso's system graphs); loading again replaces
+rather than appends; adding a page twice changes nothing; a failed add changes nothing and names
+the review. The endpoint and page behaviour on these stores is the parametrised suite in
+test_endpoint_*.py and test_pages.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from store_servers import StoreFarm, load, virtuoso_available
+
+from reviewgraph.build import NQUADS_FILE, NTRIPLES_FILE, build, read_nquads
+from reviewgraph.external import ExternalSparqlStore, iso_duration
+from reviewgraph.paths import SOURCES_DIR
+from reviewgraph.store import QueryFailed
+from reviewgraph.terms import DEFAULT_BASE_IRI
+
+REVIEWGRAPH = Path(sys.executable).parent / "reviewgraph"
+SAMPLE_PAGE = SOURCES_DIR / "nspcc-new-in-the-collection-2025.txt"
+B = DEFAULT_BASE_IRI
+
+# Made-up listing pages, written for these tests.
+APRIL = """2023 – Cornwall - Child Q
+Death of a 2-month-old girl in 2022 after co-sleeping.
+Learning includes: safe sleep messages for both parents.
+Keywords: infants, sleeping behaviour
+> Read the overview report
+"""
+MAY = """2023 – Norfolk - Child P
+Serious injury of a 6-year-old boy in 2022.
+Learning includes: escalation of concerns by schools; and multi-agency meetings.
+Keywords: physical abuse
+> Read the overview report
+2023 – Bristol - Child O
+Neglect of a 9-year-old girl in 2021.
+Learning includes: recognising cumulative harm.
+Keywords: neglect
+> Read the executive summary
+"""
+# The shapes reject a review year before 1990 (the parser accepts it).
+JUNE_INVALID = """2023 – Suffolk - Child N
+Death of a 1-year-old boy in 2022.
+Learning includes: health visiting.
+Keywords: infants
+> Read the overview report
+1979 – Suffolk - Child M
+Serious injury of a 4-year-old girl in 1978.
+Learning includes: record keeping.
+Keywords: injuries
+> Read the overview report
+"""
+
+EXTERNAL_KINDS = ["oxigraph-server", "virtuoso"]
+
+
+@pytest.fixture(params=EXTERNAL_KINDS)
+def store_url(request: pytest.FixtureRequest, store_farm: StoreFarm) -> str:
+    if request.param == "virtuoso" and not virtuoso_available():
+        pytest.skip("virtuoso-t is not installed (scripts/setup --test installs it)")
+    return store_farm.get(request.param, "loading").store_url
+
+
+def write_page(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def store_triples(url: str) -> set[str]:
+    """Everything the store shows us (the union of our graphs), as N-Triples lines."""
+    store = ExternalSparqlStore(url)
+    try:
+        triples = store.query("CONSTRUCT WHERE { ?s ?p ?o }").triples
+        return {f"{t.subject} {t.predicate} {t.object} ." for t in triples or ()}
+    finally:
+        store.close()
+
+
+def build_triples(build_dir: Path) -> set[str]:
+    text = (build_dir / NTRIPLES_FILE).read_text(encoding="utf-8")
+    return {f"{t.subject} {t.predicate} {t.object} ."
+            for t in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)}
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(REVIEWGRAPH), *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_load_puts_exactly_the_build_in_its_named_graphs(tmp_path: Path, store_url: str):
+    out = tmp_path / "build"
+    build([SAMPLE_PAGE], out)
+    load(store_url, "--build", str(out))
+    graphs = read_nquads((out / NQUADS_FILE).read_text(encoding="utf-8"))
+    store = ExternalSparqlStore(store_url)
+    try:
+        assert store.graphs == sorted(graphs)
+        assert B + "graph/nspcc-new-in-the-collection-2025" in store.graphs
+        for graph, lines in graphs.items():
+            assert store.graph_size(graph) == len(set(lines)), graph
+        expected = build_triples(out)
+        assert store.triple_count() == len(expected)  # no system triples, nothing twice
+    finally:
+        store.close()
+    assert store_triples(store_url) == expected  # Virtuoso's durations read back as loaded
+    load(store_url, "--build", str(out))  # again: each graph replaced, not appended to
+    assert store_triples(store_url) == expected
+
+
+def test_load_drops_graphs_of_pages_no_longer_built(tmp_path: Path, store_url: str):
+    both = tmp_path / "both"
+    april, may = write_page(tmp_path, "april.txt", APRIL), write_page(tmp_path, "may.txt", MAY)
+    build([april, may], both)
+    load(store_url, "--build", str(both))
+    assert B + "graph/may" in ExternalSparqlStore(store_url).graphs
+    one = tmp_path / "one"
+    build([april], one)
+    result = run_cli("load", "--store", store_url, "--build", str(one))
+    assert result.returncode == 0, result.stderr
+    assert "dropped 1 graph(s)" in result.stdout
+    assert B + "graph/may" not in ExternalSparqlStore(store_url).graphs
+    assert store_triples(store_url) == build_triples(one)
+
+
+def test_add_to_a_store_twice_and_a_failed_add(tmp_path: Path, store_url: str):
+    out = tmp_path / "build"
+    build([write_page(tmp_path, "april.txt", APRIL)], out)
+    load(store_url, "--build", str(out))
+    may = write_page(tmp_path, "may.txt", MAY)
+
+    first = run_cli("add", str(may), "--out", str(out), "--store", store_url)
+    assert first.returncode == 0, first.stderr
+    after_first = store_triples(store_url)
+    assert after_first == build_triples(out)  # the store took exactly the build's change
+    assert B + "graph/may" in ExternalSparqlStore(store_url).graphs
+
+    second = run_cli("add", str(may), "--out", str(out), "--store", store_url)
+    assert second.returncode == 0, second.stderr
+    assert "nothing changed" in second.stdout
+    assert store_triples(store_url) == after_first  # same triples, same count
+
+    bad = run_cli("add", str(write_page(tmp_path, "june.txt", JUNE_INVALID)), "--out",
+                  str(out), "--store", store_url)
+    assert bad.returncode == 1
+    assert "Child M (Suffolk, 1979)" in bad.stderr  # names the review
+    assert store_triples(store_url) == after_first  # and the store is as it was
+
+
+def test_the_adapter_refuses_what_is_not_one_standard_query(store_url: str):
+    store = ExternalSparqlStore(store_url)
+    try:
+        for text in ("INSERT DATA { <http://a.example/s> <http://a.example/p> 1 }",
+                     "DEFINE sql:log-enable 3 SELECT * WHERE { ?s ?p ?o }",
+                     "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+                     "SELECT * WHERE { ?s ?p }"):
+            with pytest.raises(QueryFailed) as refused:
+                store.query(text)
+            assert refused.value.syntax, text
+        assert store.query('ASK { ?s ?p "SERVICE <x> {}" }').boolean is not None
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("stored", "iso"), [
+    ("60", "P5Y"), ("3", "P3M"), ("12", "P1Y"), ("0.0", "P0D"), ("691200.0", "P8D"),
+    ("90061.5", "P1DT1H1M1.5S"), ("P8D", "P8D")])
+def test_virtuoso_durations_read_back_as_iso(stored: str, iso: str):
+    assert iso_duration(stored) == iso
