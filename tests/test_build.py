@@ -180,10 +180,10 @@ def test_cli_build_errors(tmp_path: Path, args: list[str], code: int, message: s
     assert not out.exists()
 
 
-def test_cli_build_warnings_go_to_stderr(tmp_path: Path) -> None:
+def test_cli_build_warnings_go_to_stderr_and_exit_non_zero(tmp_path: Path) -> None:
     result = run_cli("build", str(page(tmp_path, "nokw.txt", NO_KEYWORDS_PAGE)),
                      "--out", str(tmp_path / "out"))
-    assert result.returncode == 0
+    assert result.returncode == 3  # built, but bad input is never silent
     assert "nokw.txt:4: entry has no keywords" in result.stderr
     assert "warning: Child W (Kent, 2019)" in result.stderr
     assert "1 warning(s)" in result.stdout

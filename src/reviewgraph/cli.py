@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from reviewgraph.errors import ReviewGraphError
 
 Handler = Callable[[argparse.Namespace], int]
+BUILT_WITH_WARNINGS = 3  # output written, but the input needs a person's look
 
 
 # --- parse (sources -> records) -------------------------------------------------------------
@@ -55,8 +56,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     """Build, validate and write the graph; warnings go to stderr as `file:line: message`.
 
-    Exit status: 0 built (warnings, if any, printed), 1 the graph failed validation (the report
-    is printed and nothing is written), 2 an error (or any warning with --strict).
+    Exit status: 0 built cleanly; 3 built, but the pages gave warnings (printed: bad input is
+    never silent); 1 the graph failed validation (the report is printed and nothing is
+    written); 2 an error (or any warning with --strict; nothing is written).
     """
     import logging
     from pathlib import Path
@@ -83,7 +85,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"built {report.reviews} reviews ({report.triples} triples) from "
           f"{len(report.pages)} page(s) into {out_dir}: {len(report.warnings)} warning(s), "
           f"{matched}/{len(report.localities)} localities matched; the graph conforms")
-    return 0
+    return BUILT_WITH_WARNINGS if report.warnings else 0
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -123,18 +125,19 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _push_add(store_url: str, report, out_dir) -> None:
-    """Apply an add's per-graph changes to an external store in one SPARQL Update (all or
-    nothing). An add that changed nothing sends nothing."""
+    """Replace, in an external store, the named graphs the add touched with what the build now
+    holds (idempotent: the same page again writes the same graphs). A failed add raises
+    before this, so the store is never touched by it."""
     from reviewgraph.build import read_report
     from reviewgraph.external import ExternalSparqlStore, apply_changes
 
     base_iri = read_report(out_dir)["base_iri"]
     store = ExternalSparqlStore(store_url, base_iri=base_iri, timeout=60.0)
     try:
-        touched = apply_changes(store, report.graphs)
-        print(f"{store_url}: {touched} triple(s) inserted or removed in "
-              f"{sum(1 for c in report.graphs.values() if c.insert or c.remove)} graph(s); "
-              f"the store now holds {store.triple_count()} triples", file=sys.stderr)
+        written = apply_changes(store, report.graphs, out_dir)
+        print(f"{store_url}: {len(report.graphs)} graph(s) replaced ({written} triples); the "
+              f"store's ReviewGraph graphs hold {store.triple_count()} triples",
+              file=sys.stderr)
     finally:
         store.close()
 

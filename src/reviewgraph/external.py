@@ -474,22 +474,31 @@ def load_graphs(store: ExternalSparqlStore, graphs: dict[str, list[str]], *,
     return report
 
 
-def apply_changes(store: ExternalSparqlStore, changes: dict) -> int:
-    """Apply an incremental add (graph -> GraphChange with N-Triples `insert`/`remove` lines)
-    as ONE SPARQL Update request, so the store takes all of it or none of it. Returns the
-    number of triples inserted plus removed."""
-    operations: list[str] = []
-    touched = 0
-    for graph, change in sorted(changes.items()):
-        if change.remove:
-            operations.append(_data_block("DELETE DATA", graph, change.remove))
-        if change.insert:
-            operations.append(_data_block("INSERT DATA", graph, change.insert))
-        touched += len(change.remove) + len(change.insert)
-    if operations:
-        store.update(" ;\n".join(operations))
-        store.graphs = store.our_graphs()
-    return touched
+def apply_changes(store: ExternalSparqlStore, changes: dict, build_dir: Path) -> int:
+    """Bring the graphs an incremental add touched (`AddReport.graphs`: the page's graph, any
+    page it replaced, the shared graph) to what the build now holds: each is replaced whole
+    with a Graph Store Protocol PUT (pages first, the shared graph last), or dropped if the
+    build no longer has it. Idempotent, so an add repeated (or re-run after a failed push)
+    leaves the store equal to the build. Returns the triples written.
+
+    Why not the add's INSERT DATA / DELETE DATA difference in one update: Virtuoso merges
+    equal-valued typed literals within an update ("1"^^xsd:positiveInteger and
+    "1"^^xsd:nonNegativeInteger come back with one datatype), which the Graph Store Protocol
+    load does not do; and whole graphs repair a store that had drifted from the build."""
+    from reviewgraph.build import NQUADS_FILE, read_nquads
+
+    current = read_nquads((Path(build_dir) / NQUADS_FILE).read_text(encoding="utf-8"))
+    shared = [g for g in changes if g.endswith("/_shared")]
+    written = 0
+    for graph in [*sorted(set(changes) - set(shared)), *shared]:
+        lines = current.get(graph)
+        if lines:
+            store.put_graph(graph, lines)
+            written += len(lines)
+        else:
+            store.drop_graph(graph)
+    store.graphs = store.our_graphs()
+    return written
 
 
 def _data_block(operation: str, graph: str, lines: Iterable[str]) -> str:
