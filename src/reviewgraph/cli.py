@@ -388,6 +388,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReviewGraphError as error:
         print(f"reviewgraph {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`reviewgraph parse ... | head`): not an error of ours.
+        sys.stderr.close()
+        return 0
+    except OSError as error:  # disk full, permission denied: name the file, no traceback
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"reviewgraph {args.command}: error: {where}{error.strerror or error}",
+              file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
