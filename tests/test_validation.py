@@ -29,6 +29,7 @@ from reviewgraph.validation import (
     _partition_safe,
     _report,
     _validate_batch,
+    compile_shapes,
     executable_shapes,
     load_shapes,
     partition,
@@ -458,19 +459,25 @@ CASES = [
 ]
 
 
-def test_sample_graph_conforms(valid_graph: Graph) -> None:
-    report = validate(valid_graph)
+ENGINES = ("pyshacl", "fast")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_sample_graph_conforms(valid_graph: Graph, engine: str) -> None:
+    report = validate(valid_graph, engine=engine)
     assert report.conforms, report.text()
     assert report.results == ()
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_each_shape_reports_the_entity_and_the_problem(valid_graph: Graph, case: Case) -> None:
+def test_each_shape_reports_the_entity_and_the_problem(valid_graph: Graph, case: Case,
+                                                       engine: str) -> None:
     graph = Graph()
     graph += valid_graph
     entity = case.entity if isinstance(case.entity, URIRef) else _places_nodes(graph)[case.entity]
     case.mutate(graph, entity)
-    report = validate(graph)
+    report = validate(graph, engine=engine)
     matching = [r for r in report.results if r.entity == str(entity) and r.message == case.message]
     assert matching, f"no result for {entity} with {case.message!r}:\n{report.text()}"
     result = matching[0]
@@ -528,12 +535,13 @@ def test_every_predicate_and_class_of_the_graph_has_a_shape(valid_graph: Graph) 
     assert not untargeted, f"classes without a shape: {sorted(untargeted)}"
 
 
-def test_report_is_readable_and_ordered(valid_graph: Graph) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_report_is_readable_and_ordered(valid_graph: Graph, engine: str) -> None:
     graph = Graph()
     graph += valid_graph
     graph.set((REVIEW, RG.year, Literal("3000", datatype=ns.XSD.gYear)))
     graph.remove((URIRef(B + "review/2025-kent-eli-and-micah"), DCTERMS.subject, None))
-    report = validate(graph)
+    report = validate(graph, engine=engine)
     assert not report.conforms
     assert [r.severity for r in report.results] == ["violation", "warning"]
     lines = report.text().splitlines()
@@ -548,8 +556,9 @@ def test_report_is_readable_and_ordered(valid_graph: Graph) -> None:
     assert (problem.file, problem.line, problem.entity) == (SAMPLE, 22, "Ivy (Hertfordshire, 2025)")
 
 
-def test_empty_graph_conforms_and_report_is_empty() -> None:
-    assert validate(Graph()) == ValidationReport(())
+@pytest.mark.parametrize("engine", ENGINES)
+def test_empty_graph_conforms_and_report_is_empty(engine: str) -> None:
+    assert validate(Graph(), engine=engine) == ValidationReport(())
 
 
 # --- validation at scale: lifted shapes, partition, parallel batches --------------------------
@@ -572,11 +581,14 @@ def test_lifted_and_partitioned_validation_report_what_the_shapes_as_written_do(
     # The same results, however the validation is driven: shapes as written over the whole
     # graph; lifted shapes over the whole graph; lifted shapes in batches of two reviews
     # (worker processes are exercised by test_a_violation_is_caught_wherever_it_sits).
+    # The fast engine (shapes compiled to checks over an index) gives the same report too:
+    # same focus nodes, paths, values, severities, messages and source lines.
     graph = _mutated(valid_graph, case)
     original = _original_report(graph)
     assert original.results, "the case must break something"
-    assert validate(graph) == original
-    assert validate(graph, workers=1, batch_reviews=2) == original
+    assert validate(graph, engine="pyshacl") == original
+    assert validate(graph, workers=1, batch_reviews=2, engine="pyshacl") == original
+    assert validate(graph, engine="fast") == original
 
 
 def test_executable_shapes_keep_every_constraint() -> None:
@@ -625,9 +637,11 @@ def _group_review(group: list) -> URIRef:
     return next(s for s, p, o in group if p == RDF.type and o == RG.CaseReview)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("where", ["first review", "middle batch", "last review",
                                    "vocabulary concept", "places", "cross-review"])
-def test_a_violation_is_caught_wherever_it_sits(valid_graph: Graph, where: str) -> None:
+def test_a_violation_is_caught_wherever_it_sits(valid_graph: Graph, where: str,
+                                                engine: str) -> None:
     # The sample's reviews in batches of two (three batches) in two worker processes.
     graph = Graph()
     graph += valid_graph
@@ -654,7 +668,7 @@ def test_a_violation_is_caught_wherever_it_sits(valid_graph: Graph, where: str) 
         entity = children[0]
         graph.add((_group_review(groups[0]), RG.concernsChild, entity))
         message = "a child must be concerned by exactly one case review (rg:concernsChild)"
-    report = validate(graph, workers=2, batch_reviews=2)
+    report = validate(graph, workers=2, batch_reviews=2, engine=engine)
     assert [r.message for r in report.violations if r.entity == str(entity)] == [message]
     assert report == _original_report(graph)
 
@@ -669,5 +683,11 @@ def test_shapes_that_look_further_are_validated_as_one_graph(valid_graph: Graph)
     shapes.add((deep, SH.targetClass, RG.CaseReview))
     shapes.add((deep, SH.node, URIRef("https://reviewgraph.example/def/shapes/ChildShape")))
     assert not _partition_safe(shapes)
-    assert validate(valid_graph, shapes, workers=2, batch_reviews=2) == \
-        _report(_validate_batch(valid_graph, executable_shapes(shapes)))
+    expected = _report(_validate_batch(valid_graph, executable_shapes(shapes)))
+    assert validate(valid_graph, shapes, workers=2, batch_reviews=2, engine="pyshacl") == \
+        expected
+    # The fast engine does not compile sh:node: pyshacl validates that shape, never skipped.
+    compiled = compile_shapes(shapes)
+    assert compiled.fallback is not None and (deep, SH.node, None) in compiled.fallback
+    assert deep not in {check.shape for check in compiled.checks}
+    assert validate(valid_graph, shapes, workers=2, batch_reviews=2, engine="fast") == expected

@@ -34,13 +34,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from pyshacl import validate as shacl_validate
+from pyshacl.rdfutil.compare import compare_literal
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection as RDFList
 from rdflib.namespace import DCTERMS, PROV, SH, SKOS
@@ -339,9 +343,11 @@ def validate(
     shapes: Graph | None = None,
     workers: int | None = None,
     batch_reviews: int = BATCH_REVIEWS,
+    engine: str = "fast",
 ) -> ValidationReport:
-    """Validate the graph against the project's shapes (or the given ones)."""
-    return validate_triples(graph, shapes, workers, batch_reviews)
+    """Validate the graph against the project's shapes (or the given ones), with the fast
+    engine (default) or pyshacl (`engine="pyshacl"`); both give the same report."""
+    return validate_triples(graph, shapes, workers, batch_reviews, engine)
 
 
 def validate_triples(
@@ -349,12 +355,19 @@ def validate_triples(
     shapes: Graph | None = None,
     workers: int | None = None,
     batch_reviews: int = BATCH_REVIEWS,
+    engine: str = "fast",
 ) -> ValidationReport:
     """Validate a graph given as triples (or an rdflib Graph).
 
-    Large graphs (or any graph when `workers` is given) are validated in batches of
+    The fast engine (default) compiles the shapes to checks over an index of the triples and
+    leaves to pyshacl only what it does not compile (see validate_fast). With pyshacl:
+    large graphs (or any graph when `workers` is given) are validated in batches of
     `batch_reviews` review groups, in `workers` processes (default: one per core), as the
     module docstring explains; small ones in one pyshacl call here."""
+    if engine == "fast":
+        return validate_fast(triples, shapes, workers, batch_reviews)
+    if engine != "pyshacl":
+        raise ValueError(f"unknown validation engine {engine!r} (fast or pyshacl)")
     if shapes is None:
         executable, safe = _executable_cached(str(SHAPES_DIR))
     else:
@@ -464,6 +477,553 @@ def _report(found: Sequence[ValidationResult]) -> ValidationReport:
     ordered = sorted(found, key=lambda r: (order[r.severity], r.file or "", r.line or 0,
                                            r.entity, r.path or "", r.message, r.value or ""))
     return ValidationReport(tuple(dict.fromkeys(ordered)))
+
+
+# --- the fast engine: the shapes compiled to checks over an index of the triples ---------------
+#
+# pyshacl is the reference. The fast engine compiles each shape whose parameters it knows (the
+# SHACL Core subset in FAST_NODE_PARAMETERS and FAST_PROPERTY_PARAMETERS, as pyshacl evaluates
+# them: same value nodes, same comparisons, same messages) into plain Python checks over a
+# subject -> predicate -> values index, built once. A shape using anything else is validated by
+# pyshacl (never skipped), and so is the whole graph if a result involves a blank node (whose
+# identity pyshacl's report would rename). tests/test_validation.py runs every violation case
+# through both engines and asserts identical reports.
+
+_SH_IRI, _SH_LITERAL = SH.IRI, SH.Literal
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD_STRING = URIRef(_XSD + "string")
+_RDF_LANGSTRING = RDF.langString
+# Node kinds: which of IRI, blank node, literal each sh:nodeKind value admits.
+_NODE_KINDS = {
+    SH.IRI: (True, False, False), SH.BlankNode: (False, True, False),
+    SH.Literal: (False, False, True), SH.BlankNodeOrIRI: (True, True, False),
+    SH.BlankNodeOrLiteral: (False, True, True), SH.IRIOrLiteral: (True, False, True),
+}
+_ANNOTATIONS = frozenset({RDF.type, RDFS.label, RDFS.comment, SH.name, SH.description,
+                          SH.message, SH.severity, SH.order, SH.group})
+FAST_NODE_PARAMETERS = _ANNOTATIONS | {
+    SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.nodeKind,
+    SH.closed, SH.ignoredProperties, SH.property}
+FAST_PROPERTY_PARAMETERS = _ANNOTATIONS | {
+    SH.path, SH.minCount, SH.maxCount, SH.datatype, SH.nodeKind, SH.pattern, SH["class"],
+    SH["in"], SH.hasValue, SH.minInclusive, SH.maxInclusive, SH.minLength, SH.maxLength,
+    SH.lessThanOrEquals, SH["or"]}
+# What an sh:or member may say (it tests the value node itself).
+FAST_MEMBER_PARAMETERS = frozenset({RDF.type, SH.datatype, SH.nodeKind, SH["class"]})
+_SINGLE = (SH.minCount, SH.maxCount, SH.datatype, SH.nodeKind, SH.minInclusive,
+           SH.maxInclusive, SH.minLength, SH.maxLength, SH.path, SH.closed, SH["in"],
+           SH["or"], SH.severity)
+
+
+class _Unsupported(Exception):
+    """A shape the fast engine does not compile (pyshacl validates it)."""
+
+
+class _Index:
+    """The triples as subject -> predicate -> values (and, lazily, object -> subjects), with
+    the few graph methods _SourceFinder and _label use."""
+
+    def __init__(self, triples: Iterable[Triple]) -> None:
+        out: dict[object, dict[object, list]] = {}
+        for s, p, o in triples:
+            by_predicate = out.get(s)
+            if by_predicate is None:
+                out[s] = {p: [o]}
+            else:
+                values = by_predicate.get(p)
+                if values is None:
+                    by_predicate[p] = [o]
+                else:
+                    values.append(o)
+        self.out = out
+        self._inverse: dict[object, dict[object, list]] = {}
+        self._linked_from: dict[object, list] | None = None
+
+    def values(self, node: object, predicate: object) -> list:
+        values = self.out.get(node, _EMPTY).get(predicate, ())
+        # Distinct values, as a graph holds them (a list of triples may repeat one).
+        return list(dict.fromkeys(values)) if len(values) > 1 else list(values)
+
+    def inverse(self, predicate: object) -> dict[object, list]:
+        found = self._inverse.get(predicate)
+        if found is None:
+            found = {}
+            for s, by_predicate in self.out.items():
+                for o in by_predicate.get(predicate, ()):
+                    found.setdefault(o, []).append(s)
+            self._inverse[predicate] = found
+        return found
+
+    def instances(self, cls: object) -> set:
+        """Nodes typed `cls` or a subclass of it (rdfs:subClassOf in the data, as pyshacl)."""
+        classes = {cls}
+        sub = self.inverse(RDFS.subClassOf)
+        todo = [cls]
+        while todo:
+            for c in sub.get(todo.pop(), ()):
+                if c not in classes:
+                    classes.add(c)
+                    todo.append(c)
+        typed = self.inverse(RDF.type)
+        return {s for c in classes for s in typed.get(c, ())}
+
+    def has_class(self, node: object, cls: object) -> bool:
+        types = self.out.get(node, _EMPTY).get(RDF.type, ())
+        if cls in types:
+            return True
+        seen, todo = set(), list(types)
+        while todo:
+            c = todo.pop()
+            if c == cls:
+                return True
+            if c not in seen:
+                seen.add(c)
+                todo.extend(self.out.get(c, _EMPTY).get(RDFS.subClassOf, ()))
+        return False
+
+    # The rdflib Graph methods _SourceFinder and _label call.
+    def __contains__(self, triple: Triple) -> bool:
+        s, p, o = triple
+        values = self.out.get(s, _EMPTY).get(p, ())
+        return bool(values) if o is None else o in values
+
+    def objects(self, node: object, predicate: object) -> list:
+        return self.values(node, predicate)
+
+    def value(self, node: object, predicate: object) -> object:
+        values = self.values(node, predicate)
+        return values[0] if values else None
+
+    def subjects(self, predicate: None, node: object) -> list:
+        if self._linked_from is None:
+            linked: dict[object, list] = {}
+            for s, by_predicate in self.out.items():
+                for values in by_predicate.values():
+                    for o in values:
+                        linked.setdefault(o, []).append(s)
+            self._linked_from = linked
+        return list(dict.fromkeys(self._linked_from.get(node, ())))
+
+
+_EMPTY: dict = {}
+
+
+@dataclass
+class _Found:
+    """One result of the fast engine, as pyshacl's report would hold it."""
+
+    severity: URIRef
+    focus: object
+    path: object | None  # a predicate IRI, or ("^", predicate) for an inverse path
+    value: object | None
+    messages: tuple[str, ...]
+
+
+def _literal_is(value: Literal, datatype: URIRef) -> bool:
+    """pyshacl's sh:datatype test of one literal."""
+    if value.datatype == datatype:
+        if getattr(value, "ill_typed", None) is True:
+            return False
+        return _actual_datatype(value, datatype)
+    if datatype == RDFS.Literal:
+        return True
+    if datatype == RDFS.Datatype and value.datatype:
+        return True
+    if value.datatype is None and value.language is None and datatype == _XSD_STRING:
+        return _actual_datatype(value, datatype)
+    if datatype == _RDF_LANGSTRING and value.language:
+        return _actual_datatype(value, datatype)
+    return False
+
+
+# The Python types pyshacl expects a literal's value to have, by datatype (others: any).
+_PYTHON_TYPES: dict[URIRef, object] = {
+    _XSD_STRING: (str, bytes), _RDF_LANGSTRING: (str, bytes), URIRef(_XSD + "integer"): int,
+    URIRef(_XSD + "float"): float, URIRef(_XSD + "decimal"): Decimal,
+    URIRef(_XSD + "boolean"): bool, URIRef(_XSD + "date"): date, URIRef(_XSD + "time"): time,
+    URIRef(_XSD + "dateTime"): datetime}
+
+
+def _actual_datatype(value: Literal, datatype: URIRef) -> bool:
+    expected = _PYTHON_TYPES.get(datatype)
+    return True if expected is None else isinstance(value.value, expected)  # type: ignore[arg-type]
+
+
+def _value_check(shapes: Graph, shape: object, parameter: object, argument: object):
+    """A test of one value node for one constraint parameter (None: not a value test)."""
+    if parameter == SH.datatype:
+        if not isinstance(argument, URIRef):
+            raise _Unsupported
+        return lambda v: isinstance(v, Literal) and _literal_is(v, argument)
+    if parameter == SH.nodeKind:
+        kinds = _NODE_KINDS.get(argument)
+        if kinds is None:
+            raise _Unsupported
+        iri, blank, literal = kinds
+        return lambda v: (iri if isinstance(v, URIRef) else literal if isinstance(v, Literal)
+                          else blank if isinstance(v, BNode) else False)
+    if parameter == SH["class"]:
+        return None  # needs the index: see _compile_property
+    if parameter == SH.pattern:
+        matcher = re.compile(str(argument))  # sh:flags is not compiled: pyshacl does those
+        return lambda v: not isinstance(v, BNode) and matcher.search(str(v)) is not None
+    if parameter == SH["in"]:
+        members = set(RDFList(shapes, argument))
+        return lambda v: v in members
+    if parameter in (SH.minLength, SH.maxLength):
+        if not isinstance(argument, Literal) or not isinstance(argument.value, int):
+            raise _Unsupported
+        bound = argument.value
+        if parameter == SH.minLength:
+            return lambda v: bound == 0 or (not isinstance(v, BNode) and len(str(v)) >= bound)
+        return lambda v: not isinstance(v, BNode) and len(str(v)) <= bound
+    if parameter in (SH.minInclusive, SH.maxInclusive):
+        if not isinstance(argument, Literal):
+            raise _Unsupported
+        bound_is_string = isinstance(argument.value, str)
+        lower = parameter == SH.minInclusive
+
+        def in_range(v: object) -> bool:
+            if not isinstance(v, Literal) or isinstance(v.value, str) != bound_is_string:
+                return False
+            try:
+                order = compare_literal(v, argument)
+            except (TypeError, NotImplementedError):
+                return False
+            return order >= 0 if lower else order <= 0
+        return in_range
+    return None
+
+
+@dataclass
+class _PropertyCheck:
+    shape: object
+    path: object  # predicate IRI or ("^", predicate)
+    severity: URIRef
+    messages: tuple[str, ...]
+    min_count: int | None
+    max_count: int | None
+    value_tests: list  # callables value -> bool
+    classes: list
+    has_values: list
+    less_or_equal: list
+    alternatives: list  # sh:or: list of lists of value tests (and classes)
+
+
+def _messages(shapes: Graph, shape: object) -> tuple[str, ...]:
+    return tuple(str(m) for m in shapes.objects(shape, SH.message))
+
+
+def _severity(shapes: Graph, shape: object) -> URIRef:
+    severity = shapes.value(shape, SH.severity)
+    if severity is None:
+        return SH.Violation
+    if severity not in SEVERITIES:
+        raise _Unsupported
+    return severity  # type: ignore[return-value]
+
+
+def _check_parameters(shapes: Graph, shape: object, allowed: frozenset) -> None:
+    for predicate in set(shapes.predicates(shape, None)):
+        if predicate not in allowed:
+            raise _Unsupported
+        if predicate in _SINGLE and len(list(shapes.objects(shape, predicate))) > 1:
+            raise _Unsupported
+    for cls in shapes.objects(shape, RDF.type):
+        if cls not in (SH.NodeShape, SH.PropertyShape, SH.Shape):
+            raise _Unsupported  # e.g. an implicit class target
+
+
+def _compile_property(shapes: Graph, shape: object) -> _PropertyCheck:
+    _check_parameters(shapes, shape, FAST_PROPERTY_PARAMETERS)
+    raw_path = shapes.value(shape, SH.path)
+    if isinstance(raw_path, URIRef):
+        path: object = raw_path
+    elif isinstance(raw_path, BNode) and set(shapes.predicate_objects(raw_path)) and all(
+            p == SH.inversePath and isinstance(o, URIRef)
+            for p, o in shapes.predicate_objects(raw_path)) \
+            and len(list(shapes.objects(raw_path, SH.inversePath))) == 1:
+        path = ("^", shapes.value(raw_path, SH.inversePath))
+    else:
+        raise _Unsupported
+    messages = _messages(shapes, shape)
+    if not messages:
+        raise _Unsupported  # pyshacl's generic messages are its own: let it word them
+
+    def count(parameter: object) -> int | None:
+        value = shapes.value(shape, parameter)
+        if value is None:
+            return None
+        if not isinstance(value, Literal) or not isinstance(value.value, int):
+            raise _Unsupported
+        return value.value
+
+    tests = []
+    for parameter, argument in shapes.predicate_objects(shape):
+        test = _value_check(shapes, shape, parameter, argument)
+        if test is not None:
+            tests.append(test)
+    alternatives = []
+    for members in shapes.objects(shape, SH["or"]):
+        options = []
+        for member in RDFList(shapes, members):
+            if not isinstance(member, BNode):
+                raise _Unsupported
+            for parameter in shapes.predicates(member, None):
+                if parameter not in FAST_MEMBER_PARAMETERS:
+                    raise _Unsupported
+            member_tests = [t for p, o in shapes.predicate_objects(member)
+                            if (t := _value_check(shapes, member, p, o)) is not None]
+            options.append((member_tests, list(shapes.objects(member, SH["class"]))))
+        alternatives.append(options)
+    less_or_equal = list(shapes.objects(shape, SH.lessThanOrEquals))
+    if not all(isinstance(p, URIRef) for p in less_or_equal):
+        raise _Unsupported
+    return _PropertyCheck(
+        shape=shape, path=path, severity=_severity(shapes, shape), messages=messages,
+        min_count=count(SH.minCount), max_count=count(SH.maxCount), value_tests=tests,
+        classes=list(shapes.objects(shape, SH["class"])),
+        has_values=list(shapes.objects(shape, SH.hasValue)), less_or_equal=less_or_equal,
+        alternatives=alternatives)
+
+
+@dataclass
+class _NodeCheck:
+    shape: object
+    severity: URIRef
+    messages: tuple[str, ...]
+    targets: list[tuple[object, object]]
+    node_kind: object | None
+    closed_allowed: frozenset | None
+    properties: list[_PropertyCheck]
+
+
+def _compile_node(shapes: Graph, shape: object) -> _NodeCheck:
+    _check_parameters(shapes, shape, FAST_NODE_PARAMETERS)
+    messages = _messages(shapes, shape)
+    node_kind = shapes.value(shape, SH.nodeKind)
+    if node_kind is not None and node_kind not in _NODE_KINDS:
+        raise _Unsupported
+    property_shapes = sorted(shapes.objects(shape, SH.property), key=str)
+    closed = shapes.value(shape, SH.closed)
+    closed_allowed = None
+    if closed is not None:
+        if not isinstance(closed, Literal) or not isinstance(closed.value, bool):
+            raise _Unsupported
+        if closed.value:
+            if not messages:
+                raise _Unsupported
+            ignored = shapes.value(shape, SH.ignoredProperties)
+            allowed = set(RDFList(shapes, ignored)) if ignored is not None else set()
+            allowed |= {shapes.value(p, SH.path) for p in property_shapes}
+            closed_allowed = frozenset(allowed)
+    targets = [(p, o) for p in TARGETS for o in shapes.objects(shape, p)]
+    return _NodeCheck(shape=shape, severity=_severity(shapes, shape), messages=messages,
+                      targets=targets, node_kind=node_kind, closed_allowed=closed_allowed,
+                      properties=[_compile_property(shapes, p) for p in property_shapes])
+
+
+def _node_kind_message(shapes: Graph, node_kind: object) -> str:
+    """pyshacl's own wording for a node kind result of a shape without sh:message."""
+    return f"Value is not of Node Kind {shapes.namespace_manager.normalizeUri(node_kind)}"
+
+
+@dataclass
+class CompiledShapes:
+    """The shapes split into what the fast engine checks and what pyshacl validates."""
+
+    checks: list[_NodeCheck]
+    fallback: Graph | None  # the shapes (with what they reach) left to pyshacl
+    node_kind_messages: dict[object, str]
+
+
+def compile_shapes(shapes: Graph) -> CompiledShapes:
+    """Compile every top-level shape (one with a target, or any node shape) the fast engine
+    supports; put the others, with every triple reachable from them, in `fallback`."""
+    top = set(shapes.subjects(RDF.type, SH.NodeShape))
+    for predicate in TARGETS:
+        top |= set(shapes.subjects(predicate, None))
+    referenced = set(shapes.objects(None, SH.property))
+    checks, unsupported = [], []
+    for shape in sorted(top, key=str):
+        try:
+            if shape in referenced:
+                raise _Unsupported  # a shape both top-level and a property of another
+            if (shape, SH.path, None) in shapes:
+                # A property shape with its own targets: the node shape it amounts to.
+                check = _NodeCheck(shape=shape, severity=_severity(shapes, shape), messages=(),
+                                   targets=[(p, o) for p in TARGETS
+                                            for o in shapes.objects(shape, p)],
+                                   node_kind=None, closed_allowed=None,
+                                   properties=[_compile_property(
+                                       shapes, shape)])
+            else:
+                check = _compile_node(shapes, shape)
+            checks.append(check)
+        except _Unsupported:
+            unsupported.append(shape)
+    fallback = None
+    if unsupported:
+        fallback = Graph()
+        for prefix, namespace in shapes.namespaces():
+            fallback.bind(prefix, namespace)
+        seen, todo = set(), list(unsupported)
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for p, o in shapes.predicate_objects(node):
+                fallback.add((node, p, o))
+                if isinstance(o, (BNode, URIRef)) and (o, None, None) in shapes:
+                    todo.append(o)
+    messages = {check.node_kind: _node_kind_message(shapes, check.node_kind)
+                for check in checks if check.node_kind is not None}
+    return CompiledShapes(checks, fallback, messages)
+
+
+@cache
+def _compiled_cached(directory: str) -> CompiledShapes:
+    return compile_shapes(_shapes_cached(directory))
+
+
+def _focus_nodes(index: _Index, targets: list[tuple[object, object]]) -> list:
+    found: set = set()
+    for predicate, target in targets:
+        if predicate == SH.targetClass:
+            found |= index.instances(target)
+        elif predicate == SH.targetNode:
+            found.add(target)
+        elif predicate == SH.targetSubjectsOf:
+            found |= {s for s, by_p in index.out.items() if target in by_p}
+        else:  # sh:targetObjectsOf
+            found |= set(index.inverse(target))
+    return list(found)
+
+
+def _run_property(index: _Index, check: _PropertyCheck, focus_nodes: Iterable,
+                  found: list[_Found]) -> None:
+    path, messages, severity = check.path, check.messages, check.severity
+    if isinstance(path, tuple):
+        inverse = index.inverse(path[1])
+
+        def values_of(node: object) -> list:
+            values = inverse.get(node, ())
+            return list(dict.fromkeys(values)) if len(values) > 1 else list(values)
+    else:
+        out = index.out
+
+        def values_of(node: object) -> list:
+            values = out.get(node, _EMPTY).get(path, ())
+            return list(dict.fromkeys(values)) if len(values) > 1 else list(values)
+    tests, classes = check.value_tests, check.classes
+    min_count, max_count = check.min_count, check.max_count
+    for focus in focus_nodes:
+        values = values_of(focus)
+        if min_count is not None and len(values) < min_count:
+            found.append(_Found(severity, focus, path, None, messages))
+        if max_count is not None and len(values) > max_count:
+            found.append(_Found(severity, focus, path, None, messages))
+        for value in values:
+            for test in tests:
+                if not test(value):
+                    found.append(_Found(severity, focus, path, value, messages))
+            for cls in classes:
+                if isinstance(value, Literal) or not index.has_class(value, cls):
+                    found.append(_Found(severity, focus, path, value, messages))
+            for options in check.alternatives:
+                if not any(all(t(value) for t in member_tests) and all(
+                        not isinstance(value, Literal) and index.has_class(value, c)
+                        for c in member_classes) for member_tests, member_classes in options):
+                    found.append(_Found(severity, focus, path, value, messages))
+        for required in check.has_values:
+            if required not in values:
+                found.append(_Found(severity, focus, path, None, messages))
+        for other in check.less_or_equal:
+            bounds = index.values(focus, other)
+            for value in values:
+                if isinstance(value, BNode) or any(isinstance(b, BNode) for b in bounds):
+                    raise _Unsupported  # pyshacl refuses these: let it say so
+                for bound in bounds:
+                    if not _less_or_equal(value, bound):
+                        found.append(_Found(severity, focus, path, value, messages))
+
+
+def _less_or_equal(value: object, bound: object) -> bool:
+    """pyshacl's sh:lessThanOrEquals comparison."""
+    def plain(term: object) -> tuple[object, bool]:
+        if isinstance(term, URIRef):
+            return str(term), True
+        if isinstance(term, Literal) and isinstance(term.value, str):
+            return term.value, True
+        return term, False
+
+    (left, left_is_string), (right, right_is_string) = plain(value), plain(bound)
+    if left_is_string != right_is_string:
+        return False
+    return bool(left <= right)  # type: ignore[operator]
+
+
+def _run_fast(index: _Index, compiled: CompiledShapes) -> list[_Found]:
+    found: list[_Found] = []
+    for check in compiled.checks:
+        focus_nodes = _focus_nodes(index, check.targets)
+        if check.node_kind is not None:
+            iri, blank, literal = _NODE_KINDS[check.node_kind]
+            messages = check.messages or (compiled.node_kind_messages[check.node_kind],)
+            for focus in focus_nodes:
+                if not (iri if isinstance(focus, URIRef) else literal
+                        if isinstance(focus, Literal) else blank):
+                    found.append(_Found(check.severity, focus, None, focus, messages))
+        if check.closed_allowed is not None:
+            allowed = check.closed_allowed
+            for focus in focus_nodes:
+                for predicate, values in index.out.get(focus, _EMPTY).items():
+                    if predicate not in allowed:
+                        for value in dict.fromkeys(values):
+                            found.append(_Found(check.severity, focus, predicate, value,
+                                                check.messages))
+        for prop in check.properties:
+            _run_property(index, prop, focus_nodes, found)
+    return found
+
+
+def _fast_results(index: _Index, found: list[_Found]) -> list[ValidationResult]:
+    finder = _SourceFinder(index)  # type: ignore[arg-type]
+    results = []
+    for item in found:
+        if isinstance(item.focus, BNode) or isinstance(item.value, BNode):
+            raise _Unsupported  # pyshacl's report renames blank nodes: let it report them
+        path = item.path
+        path_text = None if path is None else (
+            "^" + _curie(path[1]) if isinstance(path, tuple) else _curie(path))  # type: ignore[arg-type]
+        file, line, last_line = finder.where(item.focus)
+        results.append(ValidationResult(
+            severity=SEVERITIES[item.severity], entity=str(item.focus),
+            label=_label(index, item.focus),  # type: ignore[arg-type]
+            path=path_text, value=_value_text(item.value),
+            message="; ".join(sorted(item.messages)) or "does not conform to its shape",
+            file=file, line=line, last_line=last_line))
+    return results
+
+
+def validate_fast(
+    triples: Collection[Triple],
+    shapes: Graph | None = None,
+    workers: int | None = None,
+    batch_reviews: int = BATCH_REVIEWS,
+) -> ValidationReport:
+    """The fast engine (see above); pyshacl for whatever it does not compile."""
+    compiled = _compiled_cached(str(SHAPES_DIR)) if shapes is None else compile_shapes(shapes)
+    index = _Index(triples)
+    try:
+        found = _fast_results(index, _run_fast(index, compiled))
+    except _Unsupported:
+        return validate_triples(triples, shapes, workers, batch_reviews, engine="pyshacl")
+    if compiled.fallback is not None:
+        found += validate_triples(triples, compiled.fallback, workers, batch_reviews,
+                                  engine="pyshacl").results
+    return _report(found)
 
 
 def read_graph(path: Path) -> Graph:
