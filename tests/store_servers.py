@@ -71,14 +71,16 @@ def _wait_for(url: str, server: StoreServer, limit: float) -> None:
     raise RuntimeError(f"{server.kind} did not answer within {limit:g} s:\n{server.log()}")
 
 
-def start_oxigraph_server(folder: Path) -> StoreServer:
+def start_oxigraph_server(folder: Path, timeout: int = 3) -> StoreServer:
+    """Oxigraph server with its own query time limit: a query the app abandons (its process
+    killed at the app's limit) would otherwise run on in the server, using a core."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log_path = folder / "oxigraph.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [str(OXIGRAPH), "serve", "--location", str(folder / "data"),
-             "--bind", f"127.0.0.1:{port}"],
+             "--bind", f"127.0.0.1:{port}", "--timeout-s", str(timeout)],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = StoreServer("oxigraph-server", f"http://127.0.0.1:{port}/query", process, folder,
                          log_path)

@@ -12,6 +12,7 @@ edit to the Turtle file, not to code. Matching rules:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -49,6 +50,11 @@ def _normalise(text: str) -> str:
     )
 
 
+_FIRST_WORD = re.compile(r"\w+")
+_WORD_START = re.compile(r"(?<![\w&])\w+")
+FIND_CACHE_SIZE = 100_000  # texts whose agencies a matcher remembers
+
+
 class AgencyMatcher:
     """Finds the agencies a text names, by the vocabulary's labels."""
 
@@ -77,20 +83,58 @@ class AgencyMatcher:
         alternatives.sort(key=lambda item: (-item[0], item[1]))
         body = "|".join(pattern for _, pattern in alternatives) or r"(?!x)x"
         self._pattern = re.compile(rf"(?<![\w&])(?:{body})(?![\w&])")
+        # The same alternatives looked up by their first word (case-folded), in the same
+        # order, so each word start tries only the labels that can begin there; None if a
+        # label does not begin with a word character (then the one pattern is used).
+        self._by_first_word: dict[str, list[re.Pattern[str]]] | None = {}
+        for _, pattern in alternatives:
+            label = re.sub(r"\\(.)", r"\1", pattern.removeprefix("(?i:").removesuffix(")")
+                           if pattern.startswith("(?i:") else pattern)
+            first = _FIRST_WORD.match(label)
+            if first is None:
+                self._by_first_word = None
+                break
+            self._by_first_word.setdefault(first.group(0).casefold(), []).append(
+                re.compile(rf"(?<![\w&])(?:{pattern})(?![\w&])"))
+        # find() of a text already seen: addressees ("the local authority") repeat a lot.
+        self._found: dict[str, tuple[str, ...]] = {}
 
     def matches(self, text: str) -> list[tuple[str, str]]:
         """(matched text, agency id) for every mention, in order of appearance."""
         found = []
-        for match in self._pattern.finditer(_normalise(text)):
+        for match in self._mentions(_normalise(text)):
             label = match.group(0)
             agency_id = self._exact.get(label) or self._folded.get(label.casefold())
             if agency_id:
                 found.append((label, agency_id))
         return found
 
+    def _mentions(self, text: str) -> Iterable[re.Match[str]]:
+        """What the one pattern's finditer gives: at each word start, the first alternative
+        (longest label first) that matches there; the scan resumes after a match."""
+        if self._by_first_word is None:
+            yield from self._pattern.finditer(text)
+            return
+        resume = 0
+        for word in _WORD_START.finditer(text):
+            start = word.start()
+            if start < resume:
+                continue
+            for pattern in self._by_first_word.get(word.group(0).casefold(), ()):
+                match = pattern.match(text, start)
+                if match:
+                    yield match
+                    resume = match.end()
+                    break
+
     def find(self, text: str) -> list[str]:
         """The sorted ids of the agencies the text names."""
-        return sorted({agency_id for _, agency_id in self.matches(text)})
+        found = self._found.get(text)
+        if found is None:
+            found = tuple(sorted({agency_id for _, agency_id in self.matches(text)}))
+            if len(self._found) < FIND_CACHE_SIZE:
+                self._found[text] = found
+        return list(found)
 
 
 def load_agencies(path: Path = AGENCIES_FILE, base: str = DEFAULT_BASE_IRI) -> list[Agency]:

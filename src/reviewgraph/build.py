@@ -24,6 +24,8 @@ once, and `add_page` merges a new page into the lines of a finished build withou
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -33,7 +35,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +48,7 @@ from reviewgraph.errors import Problem, ReviewGraphError
 from reviewgraph.graph import PageGraph, build_graph, build_page_graph, shared_triples
 from reviewgraph.paths import DEFAULT_BUILD_DIR, PROJECT_ROOT, SOURCES_DIR
 from reviewgraph.terms import DEFAULT_BASE_IRI, PREFIXES, ontology_graph
-from reviewgraph.validation import ValidationReport, validate_triples
+from reviewgraph.validation import ValidationReport, collect, fork_call, validate_triples
 
 TURTLE_FILE = "reviewgraph.ttl"
 NTRIPLES_FILE = "reviewgraph.nt"
@@ -223,7 +225,7 @@ def nt_lines(triples: Iterable[tuple[object, object, object]]) -> list[str]:
 
 
 def ntriples(lines: Sequence[str]) -> str:
-    return "".join(line + "\n" for line in lines)
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def nquads(graphs: dict[str, Sequence[str]]) -> str:
@@ -362,7 +364,10 @@ def class_counts(graph: Graph) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def _write_atomically(out_dir: Path, contents: dict[str, str]) -> None:
+@contextlib.contextmanager
+def _staging(out_dir: Path) -> Iterator[Path]:
+    """A temporary folder beside out_dir to write the files into; it replaces out_dir when
+    the block ends, and is removed (out_dir left as it was) if the block fails."""
     out_dir = out_dir.absolute()
     if out_dir.exists():
         if not out_dir.is_dir():
@@ -380,8 +385,7 @@ def _write_atomically(out_dir: Path, contents: dict[str, str]) -> None:
     except OSError as error:
         raise ReviewGraphError(f"{out_dir}: cannot write the build: {error}") from None
     try:
-        for name, text in contents.items():
-            (staging / name).write_text(text, encoding="utf-8", newline="\n")
+        yield staging
         staging.chmod(0o755)
         if out_dir.exists():
             previous = out_dir.parent / f".{out_dir.name}.{os.getpid()}.old"
@@ -398,6 +402,21 @@ def _write_atomically(out_dir: Path, contents: dict[str, str]) -> None:
         raise
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a build runs: a build allocates millions of small
+    objects (terms, triples, lines) that live to its end, and the collector would scan them
+    again and again (a third of a 10,000-review build's time) to free nothing; the build
+    makes no reference cycles it needs freed before it returns."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build(
     pages: Sequence[Path | str] | None = None,
     out_dir: Path | str = DEFAULT_BUILD_DIR,
@@ -408,6 +427,12 @@ def build(
     """Parse the pages (default: every page in data/sources/), build and validate the graph and
     write it; raise ReviewGraphError (BuildFailed for validation) and write nothing on failure.
     `workers` is the number of validation processes (default: one per core for a large graph)."""
+    with _collector_paused():
+        return _build(pages, out_dir, base_iri, strict, workers)
+
+
+def _build(pages: Sequence[Path | str] | None, out_dir: Path | str, base_iri: str, strict: bool,
+           workers: int | None) -> BuildReport:
     from reviewgraph.places import Places
 
     _check_base(base_iri)
@@ -551,22 +576,46 @@ def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
         validation=validation,
         changes=changes,
     )
-    by_subject = _by_subject(all_lines)
-    contents = {
-        TURTLE_FILE: turtle(all_lines, by_subject),
-        NTRIPLES_FILE: ntriples(all_lines),
-        NQUADS_FILE: nquads({**graphs, base_iri + SHARED_GRAPH: shared_lines}),
-        JSONLD_FILE: jsonld(all_lines, by_subject),
-        PAGES_FILE: json.dumps({"base_iri": base_iri,
-                                "pages": [state.to_json() for state in states]},
-                               indent=1, ensure_ascii=False) + "\n",
-    }
-    build_report.files = {name: hashlib.sha256(text.encode("utf-8")).hexdigest()
-                          for name, text in contents.items()}
-    report_json = build_report.to_json() | {"files": build_report.files}
-    contents[REPORT_FILE] = json.dumps(report_json, indent=2, ensure_ascii=False) + "\n"
-    _write_atomically(out_dir, contents)
+    pages_json = json.dumps({"base_iri": base_iri, "pages": [state.to_json() for state in states]},
+                            indent=1, ensure_ascii=False) + "\n"
+    named_graphs = {**graphs, base_iri + SHARED_GRAPH: shared_lines}
+    with _staging(out_dir) as staging:
+        hashes: dict[str, str] = {}
+
+        def write(name: str, text: str) -> None:
+            data = text.encode("utf-8")
+            (staging / name).write_bytes(data)
+            hashes[name] = hashlib.sha256(data).hexdigest()
+
+        # The JSON-LD of a large build is made in a forked process while this one makes the
+        # other files (each needs the lines by subject; the child groups them itself).
+        jsonld_child = fork_call(lambda: _write_jsonld(staging / JSONLD_FILE, all_lines)) \
+            if len(all_lines) >= FORK_WRITER_FROM_LINES and hasattr(os, "fork") else None
+        by_subject = _by_subject(all_lines)
+        write(TURTLE_FILE, turtle(all_lines, by_subject))
+        write(NTRIPLES_FILE, ntriples(all_lines))
+        write(NQUADS_FILE, nquads(named_graphs))
+        if jsonld_child is None:
+            write(JSONLD_FILE, jsonld(all_lines, by_subject))
+        else:
+            hashes[JSONLD_FILE] = str(collect(jsonld_child))
+        write(PAGES_FILE, pages_json)
+        build_report.files = {name: hashes[name] for name in (
+            TURTLE_FILE, NTRIPLES_FILE, NQUADS_FILE, JSONLD_FILE, PAGES_FILE)}
+        report_json = build_report.to_json() | {"files": build_report.files}
+        write(REPORT_FILE, json.dumps(report_json, indent=2, ensure_ascii=False) + "\n")
     return build_report
+
+
+# Builds with at least this many triples write their JSON-LD in a forked process.
+FORK_WRITER_FROM_LINES = 200_000
+
+
+def _write_jsonld(path: Path, lines: list[str]) -> str:
+    """Write the JSON-LD of the lines; its sha256."""
+    data = jsonld(lines).encode("utf-8")
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
 
 
 def _check_base(base_iri: str) -> None:

@@ -104,12 +104,7 @@ class ThemeMatch:
 
 
 class ThemeMatcher:
-    """Links text to learning themes by the themes' published patterns (nothing else).
-
-    One combined scan finds the positions where any pattern matches (a zero-width lookahead of
-    every pattern, so overlapping matches are all seen); only there are the single patterns
-    tried. A pattern's first match is at the first such position where it matches, so the
-    result is the same as searching with each pattern in turn (~120 searches a text)."""
+    """Links text to learning themes by the themes' published patterns (nothing else)."""
 
     def __init__(self, patterns: dict[URIRef, list[str]]) -> None:
         self._patterns: list[tuple[URIRef, str, re.Pattern[str]]] = []
@@ -123,56 +118,34 @@ class ThemeMatcher:
                         f"expression: {error}"
                     ) from None
                 self._patterns.append((theme, pattern, compiled))
-        self._anywhere: re.Pattern[str] | None = None
-        if self._patterns and not any(_NUMBERED_REFERENCE.search(p) for _, p, _ in self._patterns):
-            alternatives = "|".join(f"(?:{pattern})" for _, pattern, _ in self._patterns)
+        # themes() only asks whether a theme matches: one search of its patterns joined.
+        self._by_theme: list[tuple[URIRef, re.Pattern[str]]] = []
+        for theme in sorted(patterns):
+            joined = "|".join(f"(?:{pattern})" for pattern in sorted(patterns[theme]))
             try:
-                self._anywhere = re.compile(rf"(?<![\w-])(?={alternatives})", re.IGNORECASE)
-            except re.error:  # e.g. a group name used by two patterns: search one by one
-                self._anywhere = None
-
-    def _first_matches(self, text: str, one_per_theme: bool) -> list[tuple[int, re.Match[str]]]:
-        """(index of the pattern, its first match) for the patterns that match; with
-        `one_per_theme`, a theme's other patterns are not tried once one has matched."""
-        if self._anywhere is None:
-            return [(number, match) for number, (_, _, compiled) in enumerate(self._patterns)
-                    if (match := compiled.search(text))]
-        found: list[tuple[int, re.Match[str]]] = []
-        remaining = list(enumerate(self._patterns))
-        for candidate in self._anywhere.finditer(text):
-            position = candidate.start()
-            matched_themes = set()
-            still = []
-            for number, item in remaining:
-                if one_per_theme and item[0] in matched_themes:
-                    continue
-                match = item[2].match(text, position)
-                if match:
-                    found.append((number, match))
-                    matched_themes.add(item[0])
-                else:
-                    still.append((number, item))
-            if one_per_theme:
-                still = [(n, item) for n, item in still if item[0] not in matched_themes]
-            remaining = still
-            if not remaining:
-                break
-        found.sort(key=lambda pair: pair[0])
-        return found
+                self._by_theme.append((theme, re.compile(rf"(?<![\w-])(?:{joined})",
+                                                         re.IGNORECASE)))
+            except re.error:  # e.g. a group name used by two patterns: one by one
+                self._by_theme.extend((theme, compiled) for t, _, compiled in self._patterns
+                                      if t == theme)
 
     def matches(self, text: str) -> list[ThemeMatch]:
         """Every (theme, pattern) that matches, the first match of each pattern."""
-        return [ThemeMatch(self._patterns[number][0], self._patterns[number][1], match.group(0))
-                for number, match in self._first_matches(text, one_per_theme=False)]
+        found = []
+        for theme, pattern, compiled in self._patterns:
+            match = compiled.search(text)
+            if match:
+                found.append(ThemeMatch(theme, pattern, match.group(0)))
+        return found
 
     def themes(self, text: str) -> list[URIRef]:
-        """The sorted themes the text matches."""
-        return sorted({self._patterns[number][0]
-                       for number, _ in self._first_matches(text, one_per_theme=True)})
-
-
-# A numbered back reference (\1) would point elsewhere once the patterns are combined.
-_NUMBERED_REFERENCE = re.compile(r"\\[1-9]")
+        """The sorted themes the text matches (a theme matches if any of its patterns does:
+        the same as `matches`, one search a theme instead of one a pattern)."""
+        found: list[URIRef] = []
+        for theme, compiled in self._by_theme:
+            if (not found or found[-1] != theme) and compiled.search(text):
+                found.append(theme)
+        return found
 
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")

@@ -14,7 +14,7 @@ bytes to hand to pyoxigraph's parsers, the response headers (Virtuoso reports a 
 by its time limit only in `X-SQL-State`), and exact control of the request method and body.
 SPARQLWrapper stays the project's client (`reviewgraph query`, tests).
 
-Store quirks handled here, never in callers:
+Store quirks handled here, never in callers (Oxigraph server's: see `_Connections.request`):
 - Virtuoso never answers a POST with `Content-Type: application/sparql-query`: queries go by GET,
   or as a form POST when the URL would be long.
 - Virtuoso gives ASK as a one-row table in CSV/TSV: we always ask for SPARQL JSON and, if a
@@ -24,6 +24,10 @@ Store quirks handled here, never in callers:
   only name graphs of the store, which fetches nothing.)
 - Virtuoso's `timeout` parameter (ms) makes it stop a query itself; if it then answers with a
   partial result it says so in `X-SQL-State`, and we fail the query rather than return it.
+- Virtuoso stores xsd:duration as a number and returns that number as the literal's text;
+  `_virtuoso_durations` writes it back as the ISO duration it was loaded as.
+- Virtuoso cuts SELECT results at its ResultSetMaxRows (10,000 by default) without saying so:
+  its configuration must allow more rows than the endpoint's cap (docs/deployment.md).
 
 Safety. The endpoint refuses updates and SERVICE before a query gets here; this adapter also
 refuses SERVICE itself and checks every query with Oxigraph's parser (on an empty in-memory
@@ -32,9 +36,9 @@ store-specific extensions (Virtuoso's `DEFINE` pragmas) and gives the same synta
 the embedded store. The kernel-level network guard (seccomp) of the query processes applies to
 the embedded store only: these processes must reach the store.
 
-Loading. `load_build` puts each named graph of a build's N-Quads in the store with the Graph
-Store Protocol (PUT replaces the graph, then POSTs add the rest, in batches); `apply_changes`
-applies an incremental add as one SPARQL Update request.
+Loading. `load_graphs` puts each named graph of a build's N-Quads in the store with the Graph
+Store Protocol (PUT replaces the graph, then POSTs add the rest, in batches) and drops our graphs
+the build no longer has; `apply_changes` replaces the graphs an incremental add touched.
 """
 
 from __future__ import annotations
@@ -133,6 +137,10 @@ class _Connections:
     def _connection(self, timeout: float):
         import http.client
 
+        # Virtuoso echoes every default-graph-uri back as an X-SPARQL-default-graph header, one
+        # per page's graph: more than http.client's limit of 100 headers at 100 pages. The
+        # limit is the module's (no per-connection setting); raising it only accepts more.
+        http.client._MAXHEADERS = max(http.client._MAXHEADERS, 100_000)  # type: ignore[attr-defined]
         connection = getattr(self._local, "connection", None)
         if connection is None:
             kind = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
@@ -153,11 +161,18 @@ class _Connections:
             if query or self.base_query else self.path
         headers = {"User-Agent": "reviewgraph", **headers}
         for attempt in (1, 2):  # a kept-alive connection the server closed: reconnect once
+            reused = getattr(self._local, "connection", None) is not None
             connection = self._connection(timeout)
             try:
                 connection.request(method, target, body=body, headers=headers)
                 response = connection.getresponse()
                 content = response.read()
+                if reused and attempt == 1 and response.status == 500 \
+                        and b"(os error 11)" in content:
+                    # Oxigraph server run with --timeout-s applies it to idle kept-alive
+                    # connections too, and answers the next request on one with this error.
+                    self.close()
+                    continue
             except (http.client.RemoteDisconnected, ConnectionResetError,
                     BrokenPipeError, http.client.CannotSendRequest) as error:
                 self.close()
@@ -268,22 +283,26 @@ class ExternalSparqlStore:
                     "POST", "", body.encode(), {"Accept": accept, "Content-Type": FORM},
                     self.timeout)
         except TimeoutError as error:
-            raise QueryFailed(f"query stopped: the store did not answer within the "
-                              f"{self.timeout:g} s time limit") from error
+            raise self._stopped() from error
         except OSError as error:
             raise QueryFailed(f"the store at {self.query_url} could not be reached: "
                               f"{error}") from error
         if response.headers.get("x-sql-state"):  # Virtuoso: an "anytime" partial answer
-            raise QueryFailed(f"query stopped: it ran longer than the {self.timeout:g} s time "
-                              "limit in the store")
+            raise self._stopped()
         if response.status != 200:
             message = response.text.strip()
-            if "timeout" in message.lower() or response.status in (503, 504):
-                raise QueryFailed(f"query stopped: it ran longer than the store's time limit "
-                                  f"({self.timeout:g} s)")
+            if "timeout" in message.lower() or "time limit" in message.lower() \
+                    or response.status in (503, 504):
+                raise self._stopped()
             first = " ".join(message.split())[:300]
             raise QueryFailed(f"the store refused the query ({response.status}): {first}")
         return response
+
+    def _stopped(self) -> QueryFailed:
+        # The same words and status (503) as the embedded store's query processes give.
+        return QueryFailed(f"query stopped: it ran longer than the {self.timeout:g} s time "
+                           "limit. Narrow it (more specific patterns, fewer OPTIONALs, LIMIT) "
+                           "and try again.", status=503)
 
     # --- the Store interface -------------------------------------------------------------------
     def check(self, text: str) -> str:
@@ -572,10 +591,10 @@ def apply_changes(store: ExternalSparqlStore, changes: dict, build_dir: Path) ->
     equal-valued typed literals within an update ("1"^^xsd:positiveInteger and
     "1"^^xsd:nonNegativeInteger come back with one datatype), which the Graph Store Protocol
     load does not do; and whole graphs repair a store that had drifted from the build."""
-    from reviewgraph.build import NQUADS_FILE, read_nquads
+    from reviewgraph.build import NQUADS_FILE, SHARED_GRAPH, read_nquads
 
     current = read_nquads((Path(build_dir) / NQUADS_FILE).read_text(encoding="utf-8"))
-    shared = [g for g in changes if g.endswith("/_shared")]
+    shared = [g for g in changes if g.endswith("/" + SHARED_GRAPH)]
     written = 0
     for graph in [*sorted(set(changes) - set(shared)), *shared]:
         lines = current.get(graph)

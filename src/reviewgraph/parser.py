@@ -690,8 +690,8 @@ def _age(match: re.Match[str]) -> str:
 
 def _child_sentence(sentence: str, names: list[str]) -> bool:
     return any(
-        re.match(rf"{re.escape(name)}\b(?:['\u2019]s)?\s+(?:died|was|suffered|sustained|took)",
-                 sentence)
+        _compiled(rf"{re.escape(name)}\b(?:['\u2019]s)?\s+(?:died|was|suffered|sustained|took)"
+                  ).match(sentence)
         for name in names
     )
 
@@ -756,11 +756,9 @@ def find_children(
     ages = [match for sentence in sentences[:1] for match in AGE.finditer(sentence)]
     if not ages and len(names) == 1:
         # "Child W, a 12-year-old boy, ..." anywhere in the summary or background
-        described = re.search(
-            rf"\b{re.escape(names[0])},?\s+(?:an?\s+|aged\s+)(?={AGE.pattern})",
-            f"{summary or ''} {background or ''}",
-            re.I,
-        )
+        described = _compiled(
+            rf"\b{re.escape(names[0])},?\s+(?:an?\s+|aged\s+)(?={AGE.pattern})", re.I,
+        ).search(f"{summary or ''} {background or ''}")
         if described:
             age = AGE.match(f"{summary or ''} {background or ''}", described.end())
             ages = [age] if age else []
@@ -793,10 +791,9 @@ def find_children(
 
 def _pronoun_sex(name: str, text: str) -> str | None:
     escaped = re.escape(name)
-    match = re.search(
+    match = _compiled(
         rf"\b{escaped}\s+(?:and\s+)?(her|his)\b|\b{escaped}\s+(?:\w+\s+){{0,2}}that\s+(she|he)\b",
-        text,
-    )
+    ).search(text)
     if not match:
         return None
     pronoun = match.group(1) or match.group(2)
@@ -806,13 +803,39 @@ def _pronoun_sex(name: str, text: str) -> str | None:
 def _child_outcome(name: str, sentences: list[str]) -> str | None:
     escaped = re.escape(name)
     for sentence in sentences:
-        clause = re.search(rf"\b{escaped}\s+(died|was killed|was murdered|suffered|sustained)"
-                           r"([^.;]*?)(?:\band\b|[.;]|$)", sentence)
+        clause = _compiled(rf"\b{escaped}\s+(died|was killed|was murdered|suffered|sustained)"
+                           r"([^.;]*?)(?:\band\b|[.;]|$)").search(sentence)
         if clause:
             outcomes = find_outcomes([clause.group(0)])
             if outcomes:
                 return outcomes[0]
     return None
+
+
+@lru_cache(maxsize=2048)
+def _compiled(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """Patterns made from a child's name, compiled once per name: through re's own cache
+    (512 patterns) they would push out the fixed patterns, which then compile again."""
+    return re.compile(pattern, flags)
+
+
+_WORD_START = re.compile(r"(?<![\w-])\w+")
+_NAME_START = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=8)
+def _place_lookup(known_places: frozenset[str]) -> dict[str, list[str]] | None:
+    """First word -> the unambiguous known names starting with it, longest first (so "West
+    Northamptonshire" wins over "Northamptonshire"); None if a name does not start with a
+    word character (then the names are matched as one pattern)."""
+    lookup: dict[str, list[str]] = {}
+    for name in sorted((n for n in known_places if n not in AMBIGUOUS_PLACES),
+                       key=lambda n: (-len(n), n)):
+        first = _NAME_START.match(name)
+        if first is None:
+            return None
+        lookup.setdefault(first.group(0), []).append(name)
+    return lookup
 
 
 @lru_cache(maxsize=8)
@@ -826,15 +849,39 @@ def _place_pattern(known_places: frozenset[str]) -> re.Pattern[str]:
     )
 
 
+def _place_names(text: str, known_places: frozenset[str]) -> Iterable[str]:
+    """The known names in the text, left to right, not overlapping, the longest at each
+    place: what one pattern of every name (longest first, not inside a word or a hyphenated
+    name) finds, looked up by each word's first word instead of trying every name there."""
+    lookup = _place_lookup(known_places)
+    if lookup is None:
+        yield from (match.group(0) for match in _place_pattern(known_places).finditer(text))
+        return
+    resume = 0
+    length = len(text)
+    for word in _WORD_START.finditer(text):
+        start = word.start()
+        if start < resume:
+            continue
+        for name in lookup.get(word.group(0), ()):
+            end = start + len(name)
+            if text.startswith(name, start) and (
+                    end == length or not (text[end] == "-" or _WORD_CHAR.match(text[end]))):
+                yield name
+                resume = end
+                break
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
 def find_places(text: str, known_places: frozenset[str], locality: str | None) -> list[str]:
     """Known place names in the text, other than the entry's own locality, in order."""
     if not known_places:
         return []
     own = set((locality or "").split()) | {locality or ""}
-    pattern = _place_pattern(known_places)
     found: list[str] = []
-    for match in pattern.finditer(text):
-        name = match.group(0)
+    for name in _place_names(text, known_places):
         if name in own or (locality and name in locality) or name in found:
             continue
         found.append(name)

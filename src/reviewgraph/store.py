@@ -51,12 +51,15 @@ class QueryResult:
 
 
 class QueryFailed(Exception):
-    """The store could not run the query; `message` says why (syntax errors give line:col)."""
+    """The store could not run the query; `message` says why (syntax errors give line:col).
+    `status` is the HTTP status to answer with when it is not 400 (syntax) or 500 (other):
+    503 when an external store stopped the query at its time limit."""
 
-    def __init__(self, message: str, *, syntax: bool = False):
+    def __init__(self, message: str, *, syntax: bool = False, status: int | None = None):
         super().__init__(message)
         self.message = message
         self.syntax = syntax
+        self.status = status
 
 
 @runtime_checkable

@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
@@ -1007,6 +1008,58 @@ def _fast_results(index: _Index, found: list[_Found]) -> list[ValidationResult]:
     return results
 
 
+def _halves(index: _Index, compiled: CompiledShapes) -> tuple[CompiledShapes, CompiledShapes]:
+    """The checks in two parts of about equal work (focus nodes times property shapes)."""
+    typed = index.inverse(RDF.type)
+    costs = sorted(((sum(len(typed.get(o, ())) for p, o in check.targets
+                         if p == SH.targetClass) * (len(check.properties) + 1), number)
+                    for number, check in enumerate(compiled.checks)), reverse=True)
+    parts: tuple[list[_NodeCheck], list[_NodeCheck]] = ([], [])
+    loads = [0, 0]
+    for cost, number in costs:
+        lighter = 0 if loads[0] <= loads[1] else 1
+        parts[lighter].append(compiled.checks[number])
+        loads[lighter] += cost
+    return (replace(compiled, checks=parts[0], fallback=None),
+            replace(compiled, checks=parts[1], fallback=None))
+
+
+def fork_call(function: Callable[[], object]) -> tuple[int, int]:
+    """Run function() in a forked process (which shares this one's memory as it was);
+    collect() gives its result. Only where os.fork exists."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: send the result (or the exception) and leave at once
+        status = 1
+        try:
+            os.close(read_end)
+            try:
+                payload = pickle.dumps((True, function()))
+                status = 0
+            except BaseException as error:  # noqa: BLE001 - re-raised by collect()
+                payload = pickle.dumps((False, error))
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(payload)
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end
+
+
+def collect(child: tuple[int, int]) -> object:
+    """The result of a fork_call (its exception is raised here)."""
+    pid, read_end = child
+    with os.fdopen(read_end, "rb") as pipe:
+        payload = pipe.read()
+    os.waitpid(pid, 0)
+    if not payload:
+        raise ReviewGraphError("a worker process ended without a result")
+    succeeded, value = pickle.loads(payload)
+    if not succeeded:
+        raise value
+    return value
+
+
 def validate_fast(
     triples: Collection[Triple],
     shapes: Graph | None = None,
@@ -1017,7 +1070,21 @@ def validate_fast(
     compiled = _compiled_cached(str(SHAPES_DIR)) if shapes is None else compile_shapes(shapes)
     index = _Index(triples)
     try:
-        found = _fast_results(index, _run_fast(index, compiled))
+        parallel = workers > 1 if workers is not None else len(triples) >= PARALLEL_FROM_TRIPLES
+        if parallel and len(compiled.checks) > 1 and hasattr(os, "fork"):
+            # Two halves of the shapes, one in a forked process sharing the index (nothing
+            # is copied in; only the results come back).
+            halves = _halves(index, compiled)
+            other = fork_call(lambda: _fast_results(index, _run_fast(index, halves[1])))
+            try:
+                found, unsupported = _fast_results(index, _run_fast(index, halves[0])), None
+            except _Unsupported as error:
+                found, unsupported = [], error
+            found += collect(other)  # type: ignore[operator]
+            if unsupported is not None:
+                raise unsupported
+        else:
+            found = _fast_results(index, _run_fast(index, compiled))
     except _Unsupported:
         return validate_triples(triples, shapes, workers, batch_reviews, engine="pyshacl")
     if compiled.fallback is not None:

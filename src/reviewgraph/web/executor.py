@@ -295,7 +295,8 @@ def serve_requests(spec: dict, read_fd: int, write_fd: int) -> int:
                                  named_graph_uris=named_graphs)
             body, truncated, rows = write(result, fmt, max_rows, prefixes)
         except QueryFailed as error:
-            _send(write_fd, ("error", 400 if error.syntax else 500, error.message))
+            status = error.status or (400 if error.syntax else 500)
+            _send(write_fd, ("error", status, error.message))
             continue
         _send(write_fd, ("ok", body, truncated, rows))
     return 0
