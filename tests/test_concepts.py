@@ -248,3 +248,42 @@ def test_vocabularies_follow_the_base_iri() -> None:
     assert subjects and all(s.startswith(base) for s in subjects)
     assert vocabularies.outcomes.find("death").iri == URIRef(base + "outcome/death")
     assert vocabularies.keywords.concept("neglect").iri == URIRef(base + "keyword/neglect")
+
+
+# --- fast paths give what the one-pattern-at-a-time matching gives ---------------------------
+MATCHING_TEXTS = [
+    "Information-sharing between agencies; the father's voice was not heard.",
+    "xfathers and fathers, co-sleeping and safer sleep; -neglect then neglect.",
+    "The SEND team and the send-off; self-harm, suicidal thoughts, online abuse.",
+    "Nothing here names a theme at all.",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", MATCHING_TEXTS)
+def test_themes_are_the_themes_of_the_single_patterns(text: str) -> None:
+    from reviewgraph.concepts import load_vocabularies
+
+    matcher = load_vocabularies().themes
+    one_by_one = sorted({theme for theme, _, compiled in matcher._patterns
+                         if compiled.search(text)})
+    assert matcher.themes(text) == one_by_one == sorted({m.theme for m in matcher.matches(text)})
+
+
+def test_places_and_agencies_found_by_first_word_as_by_one_pattern() -> None:
+    from reviewgraph.agencies import _normalise, default_matcher
+
+    known = parser.load_known_places()
+    agencies = default_matcher()
+    texts = [line for path in sorted(SOURCES_DIR.glob("*.txt"))
+             for line in path.read_text(encoding="utf-8").splitlines()]
+    names = sorted(known)[:200]
+    texts += [" ".join(names), "-".join(names), ", ".join(n.upper() for n in names)]
+    labels = [label for agency in agencies.agencies.values() for label in agency.labels]
+    texts += [f"the {label} and {label.upper()} & {label.lower()}x, {label}" for label in labels]
+    for text in texts:
+        assert list(parser._place_names(text, known)) == \
+            [m.group(0) for m in parser._place_pattern(known).finditer(text)]
+        normal = _normalise(text)
+        assert [m.group(0) for m in agencies._mentions(normal)] == \
+            [m.group(0) for m in agencies._pattern.finditer(normal)]

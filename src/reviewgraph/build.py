@@ -232,8 +232,11 @@ def nquads(graphs: dict[str, Sequence[str]]) -> str:
     """Each graph's lines as N-Quads, graphs in IRI order, lines sorted within each."""
     out = []
     for graph in sorted(graphs):
-        suffix = f" <{graph}> .\n"
-        out.extend(line[:-2] + suffix for line in graphs[graph])
+        lines = graphs[graph]
+        if lines:
+            # Every line ends " ." and holds no other line end (N-Triples escapes them in
+            # literals), so " .\n" occurs only at the line ends: put the graph there.
+            out.append(("\n".join(lines) + "\n").replace(" .\n", f" <{graph}> .\n"))
     return "".join(out)
 
 
@@ -356,6 +359,18 @@ def class_counts_of_lines(lines: Iterable[str]) -> dict[str, int]:
         at = line.find(type_predicate)
         if at > 0:
             counts[_curie(line[at + len(type_predicate):-3])] += 1
+    return dict(sorted(counts.items()))
+
+
+def _class_counts(by_subject: dict[str, dict[str, list[str]]]) -> dict[str, int]:
+    """class_counts_of_lines, from the lines grouped by subject."""
+    type_predicate = f"<{RDF_TYPE}>"
+    counts: Counter[str] = Counter()
+    cache: dict[str, str] = {}
+    for predicates in by_subject.values():
+        for written in predicates.get(type_predicate, ()):
+            if written.startswith("<"):
+                counts[_curie(written[1:-1], cache)] += 1
     return dict(sorted(counts.items()))
 
 
@@ -564,13 +579,14 @@ def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
             if iri is not None or localities.get(name) is None:
                 localities[name] = iri
     reviews = {iri for state in states for iri in state.reviews}
+    by_subject = _by_subject(all_lines)
     build_report = BuildReport(
         out_dir=out_dir,
         base_iri=base_iri,
         pages=[state.display for state in states],
         reviews=len(reviews),
         triples=len(all_lines),
-        classes=class_counts_of_lines(all_lines),
+        classes=_class_counts(by_subject),
         warnings=[w for state in states for w in state.warnings],
         localities=dict(sorted(localities.items())),
         validation=validation,
@@ -589,9 +605,9 @@ def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
 
         # The JSON-LD of a large build is made in a forked process while this one makes the
         # other files (each needs the lines by subject; the child groups them itself).
-        jsonld_child = fork_call(lambda: _write_jsonld(staging / JSONLD_FILE, all_lines)) \
+        jsonld_child = fork_call(lambda: _write_jsonld(staging / JSONLD_FILE, all_lines,
+                                                         by_subject)) \
             if len(all_lines) >= FORK_WRITER_FROM_LINES and hasattr(os, "fork") else None
-        by_subject = _by_subject(all_lines)
         write(TURTLE_FILE, turtle(all_lines, by_subject))
         write(NTRIPLES_FILE, ntriples(all_lines))
         write(NQUADS_FILE, nquads(named_graphs))
@@ -611,9 +627,10 @@ def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
 FORK_WRITER_FROM_LINES = 200_000
 
 
-def _write_jsonld(path: Path, lines: list[str]) -> str:
+def _write_jsonld(path: Path, lines: list[str],
+                  by_subject: dict[str, dict[str, list[str]]]) -> str:
     """Write the JSON-LD of the lines; its sha256."""
-    data = jsonld(lines).encode("utf-8")
+    data = jsonld(lines, by_subject).encode("utf-8")
     path.write_bytes(data)
     return hashlib.sha256(data).hexdigest()
 

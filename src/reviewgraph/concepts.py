@@ -129,6 +129,15 @@ class ThemeMatcher:
                 self._by_theme.extend((theme, compiled) for t, _, compiled in self._patterns
                                       if t == theme)
 
+        # Every pattern joined: finds nothing exactly when no single pattern matches.
+        self._any: re.Pattern[str] | None = None
+        if self._patterns:
+            joined = "|".join(f"(?:{pattern})" for _, pattern, _ in self._patterns)
+            try:
+                self._any = re.compile(rf"(?<![\w-])(?:{joined})", re.IGNORECASE)
+            except re.error:
+                self._any = None
+
     def matches(self, text: str) -> list[ThemeMatch]:
         """Every (theme, pattern) that matches, the first match of each pattern."""
         found = []
@@ -142,6 +151,8 @@ class ThemeMatcher:
         """The sorted themes the text matches (a theme matches if any of its patterns does:
         the same as `matches`, one search a theme instead of one a pattern)."""
         found: list[URIRef] = []
+        if self._any is not None and not self._any.search(text):
+            return found  # no pattern matches anywhere (most short texts): one search, not 25
         for theme, compiled in self._by_theme:
             if (not found or found[-1] != theme) and compiled.search(text):
                 found.append(theme)

@@ -298,6 +298,16 @@ class ExternalSparqlStore:
             raise QueryFailed(f"the store refused the query ({response.status}): {first}")
         return response
 
+    def _guarded(self, solutions: ox.QuerySolutions) -> Iterator[ox.QuerySolution]:
+        """Solutions are read as the caller iterates; an answer that breaks off (Oxigraph
+        server writes its time-out message into a result it has begun streaming) fails the
+        query instead of the process reading it."""
+        try:
+            yield from solutions
+        except (SyntaxError, ValueError, OSError) as error:
+            raise QueryFailed(f"the store's answer broke off ({error}); the store may have "
+                              "stopped the query at its own time limit") from error
+
     def _stopped(self) -> QueryFailed:
         # The same words and status (503) as the embedded store's query processes give.
         return QueryFailed(f"query stopped: it ran longer than the {self.timeout:g} s time "
@@ -360,7 +370,7 @@ class ExternalSparqlStore:
         answer = self.native_query(text, default_graph_uris, named_graph_uris)
         if isinstance(answer, ox.QuerySolutions):
             return QueryResult(variables=[v.value for v in answer.variables],
-                               solutions=iter(answer))
+                               solutions=self._guarded(answer))
         if isinstance(answer, (ox.QueryBoolean, bool)):
             return QueryResult(boolean=bool(answer))
         return QueryResult(triples=iter(answer))
@@ -382,11 +392,26 @@ class ExternalSparqlStore:
     def our_graphs(self) -> list[str]:
         """The named graphs under {base}graph/ in the store, sorted."""
         prefix = graph_prefix(self.base_iri)
-        text = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                f'FILTER(STRSTARTS(STR(?g), "{_string(prefix)}")) }}')
-        response = self._send_query(text, [], [], RESULTS_JSON)
-        answer = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
-        return sorted(solution["g"].value for solution in answer)
+        # `GRAPH ?g {}` lists the named graphs without reading them (Oxigraph: instant at any
+        # size). Virtuoso answers it with nothing; there the scan below is fast (its GS index).
+        queries = ["SELECT ?g WHERE { GRAPH ?g { } }",
+                   "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                   f'FILTER(STRSTARTS(STR(?g), "{_string(prefix)}")) }}']
+        if self.flavour is VIRTUOSO:
+            queries.pop(0)
+        saved, self.timeout = self.timeout, max(self.timeout, 120.0)
+        try:
+            for text in queries:
+                response = self._send_query(text, [], [], RESULTS_JSON)
+                answer = ox.parse_query_results(response.content,
+                                                format=ox.QueryResultsFormat.JSON)
+                graphs = sorted(g for g in (s["g"].value for s in answer)
+                                if g.startswith(prefix))
+                if graphs:
+                    return graphs
+        finally:
+            self.timeout = saved
+        return []
 
     def pages_view(self) -> PagesView:
         return PagesView(self)

@@ -7,7 +7,19 @@ from (through the review's rg:sourceExtract), the property and value at fault, a
 pyshacl runs without inference (the shapes target the classes the graph states explicitly),
 which keeps validation of a large graph to a single pass over targeted shapes.
 
-Validation at scale keeps every shape and changes only how pyshacl is driven:
+Two engines give the same report (tests/test_validation.py runs every case through both):
+
+- The fast engine (`validate_fast`, the default, used by `reviewgraph build`, `add` and
+  `validate`) compiles the SHACL Core subset the shapes use (class targets, predicate and
+  inverse paths, min/maxCount, datatype, nodeKind, pattern, class, in, hasValue,
+  min/maxInclusive, min/maxLength, lessThanOrEquals, or of value tests, closed with
+  ignoredProperties, message, severity) into plain checks over a subject -> predicate ->
+  values index of the triples, evaluated as pyshacl evaluates them. A shape using anything
+  else is validated by pyshacl (never skipped); so is the whole graph when a result involves a
+  blank node. For a large graph the compiled shapes run in two halves, one in a forked process.
+- pyshacl (`engine="pyshacl"`), the reference, driven as below.
+
+Validation at scale with pyshacl keeps every shape and changes only how pyshacl is driven:
 
 - Lifted property shapes (`executable_shapes`). pyshacl checks a node shape's sh:property
   shapes once per focus node, building every constraint anew each time; a property shape
