@@ -42,7 +42,8 @@ def create_app(settings: Settings) -> Flask:
         store_dir = settings.resolved_store_dir()
         if settings.graph_file is not None:
             OxigraphStore.prepare(settings.graph_file, store_dir)  # no-op when already current
-        spec = store_spec(store_dir, PREFIXES)
+        spec = store_spec(store_dir, PREFIXES,
+                          settings.executor_graph_file or settings.graph_file)
     pool = QueryPool(spec, settings.executors, settings.query_timeout, settings.max_rows,
                      PREFIXES)
     try:

@@ -23,7 +23,10 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         if settings.graph_file is not None:
             # Load once here rather than in every worker; workers only open it read-only.
             OxigraphStore.prepare(settings.graph_file, store_dir)
-        worker_settings = replace(settings, graph_file=None, store_dir=store_dir)
+        # Workers open the prepared store (pages); their query processes load the file.
+        worker_settings = replace(
+            settings, graph_file=None, store_dir=store_dir,
+            executor_graph_file=settings.executor_graph_file or settings.graph_file)
     os.environ[SETTINGS_VARIABLE] = worker_settings.to_json()
     try:
         server = Granian(

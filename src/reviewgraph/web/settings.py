@@ -16,6 +16,11 @@ class Settings:
     # An external SPARQL store's query URL: when set, /sparql and every page are answered
     # from it and the app holds no graph (graph_file and store_dir are not used).
     store_url: str | None = None
+    # The graph file the query processes load into memory (set by `serve` for its workers;
+    # graph_file is used when this is None). Measured at 10,000 reviews, in-memory answers
+    # lookups ~25% and GROUP BY ~15% faster than the read-only on-disk store, at ~370 MB a
+    # process; None with no graph_file: the processes open store_dir read-only instead.
+    executor_graph_file: Path | None = None
     base_iri: str = DEFAULT_BASE_IRI  # base of the graph's entity IRIs (links in results)
     query_timeout: float = 10.0  # seconds; the query's process is killed after this
     max_rows: int = 10_000  # result row (or triple) cap; cut results say so
@@ -36,7 +41,7 @@ class Settings:
 
     def to_json(self) -> str:
         values = asdict(self)
-        for name in ("graph_file", "store_dir"):
+        for name in ("graph_file", "store_dir", "executor_graph_file"):
             if values[name] is not None:
                 values[name] = str(values[name])
         return json.dumps(values)
@@ -50,4 +55,6 @@ class Settings:
             settings,
             graph_file=Path(settings.graph_file) if settings.graph_file else None,
             store_dir=Path(settings.store_dir) if settings.store_dir else None,
+            executor_graph_file=(Path(settings.executor_graph_file)
+                                 if settings.executor_graph_file else None),
         )
