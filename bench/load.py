@@ -42,10 +42,10 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 import loadgen  # noqa: E402
+import results_md  # noqa: E402
 import synthetic  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
-RESULTS = BENCH_DIR / "RESULTS.md"
 START, END = "<!-- endpoint-load:start -->", "<!-- endpoint-load:end -->"
 
 PREFIXES = ("PREFIX dcterms: <http://purl.org/dc/terms/> "
@@ -210,14 +210,7 @@ def write_results(rows: list[Row], args: argparse.Namespace, corpus: str, triple
     lines += ["", "Targets (issue 3): lookups at least 0.5x Oxigraph server's throughput; "
               "GROUP BY latency within 1.1x.", END]
     section = "\n".join(lines) + "\n"
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
+    results_md.write_section(START, END, section)
     return section
 
 

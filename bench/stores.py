@@ -39,10 +39,10 @@ sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
 
 import load as endpoint_bench  # noqa: E402
 import loadgen  # noqa: E402
+import results_md  # noqa: E402
 import store_servers  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
-RESULTS = BENCH_DIR / "RESULTS.md"
 RESULTS_JSON = BENCH_DIR / "results" / "stores.json"
 START, END = "<!-- stores:start -->", "<!-- stores:end -->"
 
@@ -240,14 +240,7 @@ def render(summary: dict, args: argparse.Namespace) -> str:
 
 
 def write_section(section: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
+    results_md.write_section(START, END, section)
 
 
 if __name__ == "__main__":
