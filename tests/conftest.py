@@ -6,8 +6,6 @@ suite to the real build is a change to that fixture alone.
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -18,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from store_servers import STORE_KINDS, StoreFarm, virtuoso_available
+from store_servers import STORE_KINDS, StoreFarm, stop_process_group, virtuoso_available
 
 TESTS_DIR = Path(__file__).parent
 FIXTURES_DIR = TESTS_DIR / "fixtures"
@@ -112,16 +110,7 @@ def start_server(graph: Path, build_dir: Path, *extra: str, store_url: str | Non
 
 
 def stop_server(server: Server) -> None:
-    # The server runs in its own session: signal its process group (granian, its workers,
-    # their query executors), which are all processes this fixture started.
-    try:
-        os.killpg(server.process.pid, signal.SIGTERM)
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.process.pid, signal.SIGKILL)
-        server.process.wait()
-    except ProcessLookupError:
-        pass
+    stop_process_group(server.process, timeout=10)
 
 
 # --- which store the app serves from --------------------------------------------------------

@@ -126,15 +126,21 @@ def start_virtuoso(folder: Path) -> StoreServer:
     return server
 
 
-def stop_store_server(server: StoreServer) -> None:
+def stop_process_group(process: subprocess.Popen, timeout: float) -> None:
+    """End a server started in its own session: its whole process group (workers, query
+    processes), all started by these fixtures; SIGKILL if SIGTERM is not enough in time."""
     try:
-        os.killpg(server.process.pid, signal.SIGTERM)
-        server.process.wait(timeout=20)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(server.process.pid, signal.SIGKILL)
-        server.process.wait()
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
     except ProcessLookupError:
         pass
+
+
+def stop_store_server(server: StoreServer) -> None:
+    stop_process_group(server.process, timeout=20)
 
 
 # --- for the test suite -------------------------------------------------------------------------
