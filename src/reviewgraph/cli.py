@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from reviewgraph.errors import ReviewGraphError
 
@@ -53,6 +54,24 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 # --- build / validate (records -> graph -> validation) --------------------------------------
+def _build_dir(args: argparse.Namespace) -> Path:
+    """The build folder of `--out` (default build/), with rdflib's logging quietened: it logs
+    a traceback for an ill-typed literal, which validation reports readably instead."""
+    import logging
+
+    from reviewgraph.paths import DEFAULT_BUILD_DIR
+
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
+    return Path(args.out) if args.out else DEFAULT_BUILD_DIR
+
+
+def _print_failure(failure: Exception, prefix: str) -> int:
+    """A build or add that failed validation: the readable report, then one line; exit 1."""
+    print(failure.report.text(), file=sys.stderr)  # type: ignore[attr-defined]
+    print(f"{prefix}{failure}", file=sys.stderr)
+    return 1
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Build, validate and write the graph; warnings go to stderr as `file:line: message`.
 
@@ -60,22 +79,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     never silent); 1 the graph failed validation (the report is printed and nothing is
     written); 2 an error (or any warning with --strict; nothing is written).
     """
-    import logging
-    from pathlib import Path
-
     from reviewgraph.build import BuildFailed, build
-    from reviewgraph.paths import DEFAULT_BUILD_DIR
     from reviewgraph.terms import DEFAULT_BASE_IRI
 
-    # rdflib logs a traceback for an ill-typed literal; validation reports it readably instead.
-    logging.getLogger("rdflib").setLevel(logging.ERROR)
-    out_dir = Path(args.out) if args.out else DEFAULT_BUILD_DIR
+    out_dir = _build_dir(args)
     try:
         report = build(args.pages, out_dir, args.base or DEFAULT_BASE_IRI, args.strict)
     except BuildFailed as failure:
-        print(failure.report.text(), file=sys.stderr)
-        print(f"reviewgraph build: {failure}", file=sys.stderr)
-        return 1
+        return _print_failure(failure, "reviewgraph build: ")
     for problem in report.warnings:
         print(problem, file=sys.stderr)
     if report.validation is not None:
@@ -95,20 +106,13 @@ def cmd_add(args: argparse.Namespace) -> int:
     Exit status: 0 added (or nothing to change), 1 a review violates the shapes (the build is
     left as it was), 2 an error.
     """
-    import logging
-    from pathlib import Path
-
     from reviewgraph.build import BuildFailed, add_page
-    from reviewgraph.paths import DEFAULT_BUILD_DIR
 
-    logging.getLogger("rdflib").setLevel(logging.ERROR)
-    out_dir = Path(args.out) if args.out else DEFAULT_BUILD_DIR
+    out_dir = _build_dir(args)
     try:
         report = add_page(out_dir, args.page, strict=args.strict)
     except BuildFailed as failure:
-        print(failure.report.text(), file=sys.stderr)
-        print(f"reviewgraph add: {args.page}: {failure}", file=sys.stderr)
-        return 1
+        return _print_failure(failure, f"reviewgraph add: {args.page}: ")
     for problem in report.warnings:
         print(problem, file=sys.stderr)
     if getattr(args, "store", None):
