@@ -7,7 +7,8 @@ import math
 from html import escape
 
 WIDTH, HEIGHT = 420, 300  # one panel
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 36, 48
+LEFT, RIGHT, TOP, BOTTOM = 64, 28, 36, 48
+LEGEND_WIDTH = 170  # the legend sits bottom right, where rising lines leave room
 COLOURS = ("#1b5e9e", "#b3400a", "#2e7d32", "#6a3d9a")  # dark enough on white (WCAG AA)
 DASHES = ("", "6 3", "2 3", "8 3 2 3")  # and told apart without colour
 
@@ -88,11 +89,12 @@ def _panel(title: str, unit: str, series: dict[str, list], x_offset: int) -> lis
                    + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
         out += [f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="{colour}"/>'
                 for x, y in points]
-        legend_y = TOP + 14 + 16 * number
-        out.append(f'<line x1="{x_offset + LEFT + 8}" y1="{legend_y - 4}" '
-                   f'x2="{x_offset + LEFT + 30}" y2="{legend_y - 4}" stroke="{colour}" '
-                   'stroke-width="2"' + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
-        out.append(f'<text x="{x_offset + LEFT + 36}" y="{legend_y}">{escape(name)}</text>')
+        legend_x = x_offset + LEFT + plot_w - LEGEND_WIDTH
+        legend_y = TOP + plot_h - 8 - 16 * (len(series) - 1 - number)
+        out.append(f'<line x1="{legend_x}" y1="{legend_y - 4}" x2="{legend_x + 22}" '
+                   f'y2="{legend_y - 4}" stroke="{colour}" stroke-width="2"'
+                   + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+        out.append(f'<text x="{legend_x + 28}" y="{legend_y}">{escape(name)}</text>')
     return out
 
 
