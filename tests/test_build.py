@@ -291,3 +291,87 @@ def test_writers_escape_literals_and_turtle_parses(tmp_path: Path) -> None:
 
 def ntriples_text(lines: list[str]) -> str:
     return "".join(line + "\n" for line in lines)
+
+
+# --- the parallel build (chunks of pages in forked workers) -----------------------------------
+def _many_pages(tmp_path: Path, bad_page: int | None = None, count: int = 6) -> list[Path]:
+    """`count` made-up pages of three reviews each; page `bad_page` also lists a review the
+    shapes reject (an implausible year)."""
+    paths = []
+    for number in range(count):
+        text = "".join(GOOD_PAGE.replace("Child Z", f"Child {chr(65 + number)}{chr(97 + n)}")
+                       for n in range(3))
+        if number == bad_page:
+            text += IMPLAUSIBLE_YEAR_PAGE.replace("Child Y", f"Child Y{chr(97 + number)}")
+        paths.append(page(tmp_path, f"month-{number + 1:02d}.txt", text))
+    return paths
+
+
+@pytest.fixture
+def parallel_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Build small page sets the parallel way (as large ones are), recording how each parallel
+    build ended ("built", or the exception's name), so a test knows it was not built another
+    way."""
+    import reviewgraph.build as build_module
+
+    monkeypatch.setattr(build_module, "PARALLEL_PARSE_FROM_BYTES", 0)
+    outcomes: list[str] = []
+    original = build_module._parallel_build
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            result = original(*args, **kwargs)
+        except BaseException as error:
+            outcomes.append(type(error).__name__)
+            raise
+        outcomes.append("built")
+        return result
+
+    monkeypatch.setattr(build_module, "_parallel_build", recording)
+    return outcomes
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the parallel build forks")
+def test_parallel_build_gives_the_same_files(tmp_path: Path,
+                                              parallel_outcomes: list[str]) -> None:
+    pages = _many_pages(tmp_path)
+    build(pages, tmp_path / "parallel", workers=2)
+    assert parallel_outcomes == ["built"]
+    build(pages, tmp_path / "one", workers=1)
+    assert parallel_outcomes == ["built"]  # workers=1: the one-process build
+    assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "one")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the parallel build forks")
+@pytest.mark.parametrize("bad_page", [0, 2, 5])  # the first, a middle and the last page
+def test_parallel_build_catches_a_violation_on_any_page(
+        tmp_path: Path, parallel_outcomes: list[str], bad_page: int) -> None:
+    pages = _many_pages(tmp_path, bad_page)
+    out = tmp_path / "out"
+    with pytest.raises(BuildFailed) as parallel:
+        build(pages, out, workers=2)
+    assert parallel_outcomes == ["BuildFailed"]  # found by the chunk workers themselves
+    assert not out.exists()
+    with pytest.raises(BuildFailed) as one_process:
+        build(pages, out, workers=1)
+    assert parallel.value.report == one_process.value.report
+    violations = parallel.value.report.violations
+    assert violations
+    for violation in violations:
+        assert violation.file == f"month-{bad_page + 1:02d}.txt"
+        assert "1985" in violation.entity
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the parallel build forks")
+def test_parallel_build_falls_back_when_pages_share_a_review(
+        tmp_path: Path, parallel_outcomes: list[str]) -> None:
+    # The same review on the first and the last page: the last page only adds a source
+    # extract to it, which a chunk built on its own cannot know; the build notices and
+    # builds in one process, with the same result as asked for that way.
+    pages = _many_pages(tmp_path)
+    pages[-1].write_text(pages[-1].read_text(encoding="utf-8")
+                         + GOOD_PAGE.replace("Child Z", "Child Aa"), encoding="utf-8")
+    build(pages, tmp_path / "parallel", workers=2)
+    assert parallel_outcomes == ["_Fallback"]
+    build(pages, tmp_path / "one", workers=1)
+    assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "one")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -35,20 +36,34 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 
 from reviewgraph.concepts import load_vocabularies
 from reviewgraph.errors import Problem, ReviewGraphError
-from reviewgraph.graph import PageGraph, build_graph, build_page_graph, shared_triples
+from reviewgraph.graph import (
+    PageGraph,
+    build_chunk_graph,
+    build_graph,
+    build_page_graph,
+    shared_triples,
+)
 from reviewgraph.paths import DEFAULT_BUILD_DIR, PROJECT_ROOT, SOURCES_DIR
 from reviewgraph.terms import DEFAULT_BASE_IRI, PREFIXES, ontology_graph
-from reviewgraph.validation import ValidationReport, collect, fork_call, validate_triples
+from reviewgraph.validation import (
+    ValidationReport,
+    collect,
+    combine,
+    fast_engine_covers,
+    fork_call,
+    validate_focus,
+    validate_triples,
+)
 
 TURTLE_FILE = "reviewgraph.ttl"
 NTRIPLES_FILE = "reviewgraph.nt"
@@ -284,25 +299,31 @@ def _by_subject(lines: Sequence[str]) -> dict[str, dict[str, list[str]]]:
     return by_subject
 
 
+_TYPE_PREDICATE = f"<{RDF_TYPE}>"
+_TURTLE_HEADER = "".join(f"@prefix {prefix}: <{namespace}> .\n"
+                         for prefix, namespace in sorted(PREFIXES.items()))
+
+
+def _turtle_block(subject: str, predicates: dict[str, list[str]], cache: dict[str, str]) -> str:
+    """One subject's Turtle: predicates and objects in N-Triples order, rdf:type first."""
+    order = sorted(predicates, key=lambda p: (p != _TYPE_PREDICATE, p))
+    parts = []
+    for predicate in order:
+        name = "a" if predicate == _TYPE_PREDICATE else _turtle_iri(predicate, cache)
+        objects = " ,\n        ".join(_turtle_object(o, cache)
+                                      for o in sorted(predicates[predicate]))
+        parts.append(f"{name} {objects}")
+    return f"\n{_turtle_iri(subject, cache)}\n    " + " ;\n    ".join(parts) + " .\n"
+
+
 def turtle(lines: Sequence[str],
            by_subject: dict[str, dict[str, list[str]]] | None = None) -> str:
     """Turtle: fixed prefixes, one block per subject; subjects, predicates and objects in
     N-Triples order (rdf:type first), so the output depends only on the triples."""
     cache: dict[str, str] = {}
-    out = [f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in sorted(PREFIXES.items())]
     by_subject = by_subject if by_subject is not None else _by_subject(lines)
-    type_predicate = f"<{RDF_TYPE}>"
-    for subject in sorted(by_subject):
-        predicates = by_subject[subject]
-        order = sorted(predicates, key=lambda p: (p != type_predicate, p))
-        parts = []
-        for predicate in order:
-            name = "a" if predicate == type_predicate else _turtle_iri(predicate, cache)
-            objects = " ,\n        ".join(_turtle_object(o, cache)
-                                          for o in sorted(predicates[predicate]))
-            parts.append(f"{name} {objects}")
-        out.append(f"\n{_turtle_iri(subject, cache)}\n    " + " ;\n    ".join(parts) + " .\n")
-    return "".join(out)
+    return _TURTLE_HEADER + "".join(_turtle_block(subject, by_subject[subject], cache)
+                                    for subject in sorted(by_subject))
 
 
 def _jsonld_value(written: str, cache: dict[str, str] | None = None) -> object:
@@ -318,34 +339,43 @@ def _jsonld_value(written: str, cache: dict[str, str] | None = None) -> object:
     return value
 
 
+def _jsonld_node(subject: str, predicates: dict[str, list[str]], cache: dict[str, str]) -> str:
+    """One subject's JSON-LD node object (one line), properties and values sorted."""
+    node: dict[str, object] = {"@id": subject[1:-1]}
+    properties: dict[str, list[tuple[str, object]]] = {}
+    for predicate, objects in predicates.items():
+        if predicate == _TYPE_PREDICATE:
+            types = [(o, _curie(o[1:-1], cache)) for o in objects if o.startswith("<")]
+            if types:
+                properties.setdefault("@type", []).extend(types)
+            values = [(o, _jsonld_value(o, cache)) for o in objects if not o.startswith("<")]
+        else:
+            values = [(o, _jsonld_value(o, cache)) for o in objects]
+        key = _curie(predicate[1:-1], cache)
+        if values:
+            properties.setdefault(key, []).extend(values)
+    for key in sorted(properties):
+        node[key] = [value for _, value in sorted(properties[key], key=_first)]
+    return json.dumps(node, ensure_ascii=False)
+
+
+def _jsonld_document(nodes: Iterable[str]) -> str:
+    context = json.dumps(dict(sorted(PREFIXES.items())), ensure_ascii=False)
+    return ('{"@context": ' + context + ',\n "@graph": [\n'
+            + ",\n".join(nodes) + "\n]}\n")
+
+
 def jsonld(lines: Sequence[str],
            by_subject: dict[str, dict[str, list[str]]] | None = None) -> str:
     """Flattened JSON-LD: one node object per subject (one a line), everything sorted."""
     by_subject = by_subject if by_subject is not None else _by_subject(lines)
-    type_predicate = f"<{RDF_TYPE}>"
     cache: dict[str, str] = {}
-    nodes = []
-    for subject in sorted(by_subject, key=lambda written: written[1:-1]):
-        node: dict[str, object] = {"@id": subject[1:-1]}
-        properties: dict[str, list[tuple[str, object]]] = {}
-        for predicate, objects in by_subject[subject].items():
-            if predicate == type_predicate:
-                types = [(o, _curie(o[1:-1], cache)) for o in objects if o.startswith("<")]
-                if types:
-                    properties.setdefault("@type", []).extend(types)
-                values = [(o, _jsonld_value(o, cache)) for o in objects if not o.startswith("<")]
-                key = _curie(predicate[1:-1], cache)
-            else:
-                values = [(o, _jsonld_value(o, cache)) for o in objects]
-                key = _curie(predicate[1:-1], cache)
-            if values:
-                properties.setdefault(key, []).extend(values)
-        for key in sorted(properties):
-            node[key] = [value for _, value in sorted(properties[key], key=_first)]
-        nodes.append(json.dumps(node, ensure_ascii=False))
-    context = json.dumps(dict(sorted(PREFIXES.items())), ensure_ascii=False)
-    return ('{"@context": ' + context + ',\n "@graph": [\n'
-            + ",\n".join(nodes) + "\n]}\n")
+    return _jsonld_document(_jsonld_node(subject, by_subject[subject], cache)
+                            for subject in sorted(by_subject, key=_iri_of))
+
+
+def _iri_of(written: str) -> str:
+    return written[1:-1]
 
 
 def _first(pair: tuple[str, object]) -> str:
@@ -461,6 +491,15 @@ def _build(pages: Sequence[Path | str] | None, out_dir: Path | str, base_iri: st
         started = now
 
     page_paths = [Path(p) for p in pages] if pages else default_pages()
+    if _parallel_applies(page_paths, workers):
+        try:
+            build_report = _parallel_build(page_paths, Path(out_dir), base_iri, strict,
+                                           workers, lap)
+            build_report.timings = timings
+            return build_report
+        except _Fallback:
+            timings.clear()
+            started = time.perf_counter()
     records, problems = [], []
     for result in _parse_pages(page_paths, workers):
         records.extend(result.records)
@@ -522,6 +561,296 @@ def _parse_pages(page_paths: list[Path], workers: int | None = None) -> list:
                              chunksize=max(1, len(page_paths) // (4 * workers))))
 
 
+# --- the parallel build --------------------------------------------------------------------
+#
+# A large build runs in forked worker processes, one per core, each taking a run of consecutive
+# pages (a chunk): it parses them, builds their graph as if no page came before, validates the
+# nodes its pages describe and formats its triples (N-Triples lines, Turtle blocks, JSON-LD
+# nodes, N-Quads); this process makes the shared triples (vocabularies, places, keywords, the
+# dataset description) from what the chunks report, validates the shared nodes and joins the
+# pieces. The files are byte-identical to those of the one-process build, because the build
+# checks what makes that so and builds in one process otherwise (`_Fallback`):
+#
+# - no node is described (a triple's subject) by two chunks, or by a chunk and the shared
+#   triples, and no chunk links to a node another chunk describes: then no chunk would have
+#   built its pages differently after the other chunks' pages (the same review on two pages,
+#   two reviews with one IRI, two pages with one stem all make one node described twice), and
+#   each node's triples, and the triples linking to it, are in its chunk (or shared);
+# - every locality name was given one value (its IRI or None) wherever it was read;
+# - no chunk says rdfs:subClassOf (class membership then comes from the shared triples).
+#
+# Validation is then exact: a chunk validates with the fast engine the focus nodes its pages
+# describe, over its triples and the shared ones, which hold everything those checks read
+# (the node's triples, the triples linking to it, its values' types, their classes); this
+# process validates the other focus nodes over the shared triples and the types of the nodes
+# they link to, and builds in one process if such a node has a shape looking along an inverse
+# path, or any result (a result names its source lines, found through the pages).
+
+
+class _Fallback(Exception):
+    """The parallel build cannot promise the one-process build's output: build that way."""
+
+
+def _parallel_applies(page_paths: list[Path], workers: int | None) -> bool:
+    size = sum(path.stat().st_size for path in page_paths if path.is_file())
+    workers = workers or os.cpu_count() or 1
+    return (len(page_paths) >= 2 and workers >= 2 and size >= PARALLEL_PARSE_FROM_BYTES
+            and "fork" in multiprocessing.get_all_start_methods() and fast_engine_covers())
+
+
+# A chunk of the parallel build is about this much page text (bytes): small enough that a
+# worker's memory stays bounded whatever the corpus size, large enough to keep its fixed costs
+# (the shared nodes it validates against) small.
+CHUNK_BYTES = 4_000_000
+
+
+def _chunks(page_paths: list[Path], count: int) -> list[list[Path]]:
+    """Consecutive runs of pages of about equal size (bytes), `count` of them at most."""
+    sizes = [path.stat().st_size if path.is_file() else 0 for path in page_paths]
+    total, chunks, current, done = sum(sizes) or 1, [], [], 0
+    for path, size in zip(page_paths, sizes, strict=True):
+        current.append(path)
+        done += size
+        if done * count >= total * (len(chunks) + 1) and len(chunks) < count - 1:
+            chunks.append(current)
+            current = []
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+@dataclass
+class _Shared:
+    """What every chunk worker reads from this process's memory (inherited by the fork)."""
+
+    base_iri: str
+    known_places: frozenset[str]
+    vocabularies: object
+    places: object
+    agencies: object
+
+
+# The _Shared of a chunk worker process: set once per process by _init_chunk_worker (a process
+# pool passes work to a worker function by name only; the fork hands over this value).
+_CHUNK_SHARED: dict[str, _Shared] = {}
+
+
+def _init_chunk_worker(shared: _Shared) -> None:
+    _CHUNK_SHARED["shared"] = shared
+
+
+@dataclass
+class _ChunkResult:
+    """What a chunk worker sends back: its pages' metadata and problems, what it owns and links
+    to (for the parent's checks), its validation results and its formatted pieces."""
+
+    problems: list[Problem]
+    pages: dict[str, PageGraph]  # without their triples
+    sources: dict[str, str]
+    reviews: dict[str, str]
+    keywords: set[str]
+    locality_values: dict[str, set]
+    warnings: list[Problem]
+    owned: list[str]
+    linked: list[str]
+    sub_class: bool
+    types: list  # rdf:type triples of its source pages and reviews (the shared nodes link there)
+    validated: list | None  # None: the fast engine cannot report these nodes alone
+    quads: dict[str, str]
+    blocks: list[tuple[str, str, str, str]]
+    classes: Counter
+    triples: int
+
+
+def _chunk_work(paths: list[Path]) -> _ChunkResult:
+    """One chunk, start to end: parse its pages, build their graph, validate the nodes they
+    own against the shared nodes they link to, and format their triples.
+
+    The shared nodes are made here from what this chunk uses (its keywords, places and source
+    pages), so no worker waits for the others. The checks of a chunk's nodes look one step
+    from the node (validation's partition rule), so they read only the types and values of the
+    shared nodes the chunk links to, which are the same as in the whole graph; the parent checks
+    the shared nodes themselves once, with the whole graph's shared triples."""
+    from reviewgraph.parser import parse_file
+
+    shared = _CHUNK_SHARED["shared"]
+    parsed = [parse_file(path, shared.known_places) for path in paths]
+    problems = [problem for result in parsed for problem in result.problems]
+    places = shared.places
+    places.used = set()  # type: ignore[attr-defined]  # a worker serves several chunks
+    chunk = build_chunk_graph([record for result in parsed for record in result.records],
+                              shared.vocabularies, places, shared.agencies)  # type: ignore[arg-type]
+    del parsed
+    triples: set = set().union(*(page.triples for page in chunk.pages.values()))
+    owned = {s for s, _, _ in triples}
+    linked = {o for _, _, o in triples if isinstance(o, URIRef) and o not in owned}
+    places.used = {URIRef(iri) for page in chunk.pages.values()  # type: ignore[attr-defined]
+                   for iri in page.places}
+    sources = [URIRef(iri) for iri in chunk.sources.values()]
+    local_shared = shared_triples(shared.vocabularies, places, chunk.keywords_seen,  # type: ignore[arg-type]
+                                  sources, chunk.reviews, 0)
+    validated = validate_focus(itertools.chain(triples, local_shared), owned.__contains__)
+    del local_shared
+    linked_from_shared = {*sources, *(URIRef(review) for review in chunk.reviews)}
+    types = [t for t in triples if t[1] == RDF.type and t[0] in linked_from_shared]
+    sub_class = any(p == RDFS.subClassOf for _, p, _ in triples)
+    count = len(triples)
+    del triples
+
+    page_lines = {file: nt_lines(page.triples) for file, page in chunk.pages.items()}
+    metadata = {file: replace(page, triples=set()) for file, page in chunk.pages.items()}
+    quads = {graph_iri(shared.base_iri, chunk.sources[file]): nquads(
+        {graph_iri(shared.base_iri, chunk.sources[file]): lines})
+        for file, lines in page_lines.items()}
+    lines = sorted(set().union(*page_lines.values()))
+    del page_lines
+    blocks, classes = _subject_blocks(lines)
+    return _ChunkResult(problems, metadata, chunk.sources, chunk.reviews, chunk.keywords_seen,
+                        chunk.locality_values, chunk.warnings, [str(s) for s in owned],
+                        [str(o) for o in linked], sub_class, types, validated, quads, blocks,
+                        classes, count)
+
+
+def _subject_blocks(lines: list[str]) -> tuple[list[tuple[str, str, str, str]], Counter]:
+    """Sorted, distinct N-Triples lines -> per subject (as written): its lines, its Turtle
+    block and its JSON-LD node; and the count of each class (as the report names it)."""
+    by_subject: dict[str, dict[str, list[str]]] = {}
+    own_lines: dict[str, list[str]] = {}
+    for line in lines:
+        subject, predicate, rest = line.split(" ", 2)
+        predicates = by_subject.get(subject)
+        if predicates is None:
+            predicates = by_subject[subject] = {}
+            own_lines[subject] = []
+        predicates.setdefault(predicate, []).append(rest[:-2])
+        own_lines[subject].append(line)
+    turtle_cache: dict[str, str] = {}
+    jsonld_cache: dict[str, str] = {}
+    blocks = [(subject, "\n".join(own_lines[subject]),
+               _turtle_block(subject, predicates, turtle_cache),
+               _jsonld_node(subject, predicates, jsonld_cache))
+              for subject, predicates in by_subject.items()]
+    return blocks, Counter(_class_counts(by_subject))
+
+
+def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict: bool,
+                    workers: int | None, lap: Callable[[str], None]) -> BuildReport:
+    """The build in chunk workers (see _chunk_work); raises _Fallback where it cannot promise
+    the one-process build's output (nothing is written then)."""
+    from reviewgraph.agencies import default_matcher
+    from reviewgraph.parser import load_known_places
+    from reviewgraph.places import Places
+
+    vocabularies = load_vocabularies(base_iri)
+    places = Places.load(base_iri).for_graph()
+    shared = _Shared(base_iri, load_known_places(), vocabularies, places, default_matcher())
+    workers = min(workers or os.cpu_count() or 1, len(page_paths))
+    size = sum(path.stat().st_size for path in page_paths if path.is_file())
+    # At least two chunks a worker, so one finishing early finds more work.
+    chunks = _chunks(page_paths, max(2 * workers, -(-size // CHUNK_BYTES)))
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_init_chunk_worker, initargs=(shared,)) as pool:
+        try:
+            results: list[_ChunkResult] = list(pool.map(_chunk_work, chunks))
+        except Exception:  # noqa: BLE001 - any failure: the one-process build reports it
+            raise _Fallback from None
+    lap("chunks")  # parse, graph, validation of the chunks' own nodes and formatting
+
+    problems = [p for result in results for p in result.problems]
+    if strict and problems:
+        raise _Fallback  # the one-process build reports them as it does
+    pages: dict[str, PageGraph] = {}
+    sources: dict[str, str] = {}
+    reviews: dict[str, str] = {}
+    keywords: set[str] = set()
+    locality_values: dict[str, set] = {}
+    owned: set[str] = set()
+    page_triples = 0
+    for result in results:
+        if ((strict and result.warnings) or result.sub_class or result.validated is None
+                or not owned.isdisjoint(result.owned)):
+            raise _Fallback
+        pages.update(result.pages)
+        sources.update(result.sources)
+        reviews.update(result.reviews)
+        keywords |= result.keywords
+        for name, given in result.locality_values.items():
+            locality_values.setdefault(name, set()).update(given)
+        owned.update(result.owned)
+        page_triples += result.triples
+    for result in results:
+        # A chunk linking to another chunk's node: its checks did not see that node.
+        if not owned.isdisjoint(set(result.linked).difference(result.owned)):
+            raise _Fallback
+    if any(len(given) > 1 for given in locality_values.values()):
+        raise _Fallback
+    places.used = {URIRef(iri) for page in pages.values() for iri in page.places}
+    shared_set = shared_triples(vocabularies, places, keywords,
+                                [URIRef(iri) for iri in sources.values()], reviews,
+                                page_triples)
+    if any(str(s) in owned for s, _, _ in shared_set):
+        raise _Fallback
+
+    # The shared nodes, checked once with the whole graph's shared triples.
+    owned_terms = {URIRef(iri) for iri in owned}
+    types = [t for result in results for t in result.types]
+    found = validate_focus([*shared_set, *types], lambda node: node not in owned_terms,
+                           inverse_paths=False)
+    if found is None:
+        raise _Fallback
+    for result in results:
+        found.extend(result.validated)  # type: ignore[arg-type]
+    report = combine(found)
+    if not report.conforms:
+        raise BuildFailed(report)
+    lap("validate")
+
+    shared_lines = nt_lines(shared_set)
+    blocks, classes = _subject_blocks(shared_lines)
+    quads = {base_iri + SHARED_GRAPH: nquads({base_iri + SHARED_GRAPH: shared_lines})}
+    triples = len(shared_lines)
+    for result in results:
+        quads.update(result.quads)
+        blocks.extend(result.blocks)
+        classes.update(result.classes)
+        triples += result.triples
+    del results
+
+    page_problems: dict[str, list[Problem]] = {}
+    for problem in problems:
+        page_problems.setdefault(problem.file or "", []).append(problem)
+    states = [_page_state(page, sources, base_iri, page_problems.pop(file, []))
+              for file, page in pages.items()]
+    if states and page_problems:
+        states[0].warnings[:0] = [p for problems in page_problems.values() for p in problems]
+
+    def graph_files(staging: Path, write: Callable[[str, str], None]) -> dict[str, str]:
+        # Every node's pieces are made; each file puts them in its own order.
+        blocks.sort(key=_nt_order)
+        write(NTRIPLES_FILE, "\n".join(block[1] for block in blocks) + "\n")
+        blocks.sort(key=_first)
+        write(TURTLE_FILE, _TURTLE_HEADER + "".join(block[2] for block in blocks))
+        blocks.sort(key=_iri_order)
+        write(JSONLD_FILE, _jsonld_document(block[3] for block in blocks))
+        write(NQUADS_FILE, "".join(quads[graph] for graph in sorted(quads)))
+        return {}
+
+    report_ = _write_outputs(out_dir, base_iri, states, report, Changes(added=sorted(reviews)),
+                             triples, dict(sorted(classes.items())), graph_files)
+    lap("write")
+    return report_
+
+
+def _nt_order(block: tuple[str, ...]) -> str:
+    # Lines sort by their subject followed by a space (no IRI holds one), then within it.
+    return block[0] + " "
+
+
+def _iri_order(block: tuple[str, ...]) -> str:
+    return block[0][1:-1]
+
+
 @dataclass
 class _PageState:
     """One page of a build as pages.json keeps it."""
@@ -573,36 +902,10 @@ def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
                  validation: ValidationReport, changes: Changes) -> BuildReport:
     """Write every output file of a build from the pages' and the shared lines."""
     all_lines = sorted(set(shared_lines).union(*graphs.values()))
-    localities: dict[str, str | None] = {}
-    for state in states:
-        for name, iri in state.localities.items():
-            if iri is not None or localities.get(name) is None:
-                localities[name] = iri
-    reviews = {iri for state in states for iri in state.reviews}
     by_subject = _by_subject(all_lines)
-    build_report = BuildReport(
-        out_dir=out_dir,
-        base_iri=base_iri,
-        pages=[state.display for state in states],
-        reviews=len(reviews),
-        triples=len(all_lines),
-        classes=_class_counts(by_subject),
-        warnings=[w for state in states for w in state.warnings],
-        localities=dict(sorted(localities.items())),
-        validation=validation,
-        changes=changes,
-    )
-    pages_json = json.dumps({"base_iri": base_iri, "pages": [state.to_json() for state in states]},
-                            indent=1, ensure_ascii=False) + "\n"
     named_graphs = {**graphs, base_iri + SHARED_GRAPH: shared_lines}
-    with _staging(out_dir) as staging:
-        hashes: dict[str, str] = {}
 
-        def write(name: str, text: str) -> None:
-            data = text.encode("utf-8")
-            (staging / name).write_bytes(data)
-            hashes[name] = hashlib.sha256(data).hexdigest()
-
+    def graph_files(staging: Path, write: Callable[[str, str], None]) -> dict[str, str]:
         # The JSON-LD of a large build is made in a forked process while this one makes the
         # other files (each needs the lines by subject; the child groups them itself).
         jsonld_child = fork_call(lambda: _write_jsonld(staging / JSONLD_FILE, all_lines,
@@ -613,8 +916,49 @@ def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
         write(NQUADS_FILE, nquads(named_graphs))
         if jsonld_child is None:
             write(JSONLD_FILE, jsonld(all_lines, by_subject))
-        else:
-            hashes[JSONLD_FILE] = str(collect(jsonld_child))
+            return {}
+        return {JSONLD_FILE: str(collect(jsonld_child))}
+
+    return _write_outputs(out_dir, base_iri, states, validation, changes, len(all_lines),
+                          _class_counts(by_subject), graph_files)
+
+
+def _write_outputs(out_dir: Path, base_iri: str, states: list[_PageState],
+                   validation: ValidationReport, changes: Changes, triples: int,
+                   classes: dict[str, int],
+                   graph_files: Callable[[Path, Callable[[str, str], None]], dict[str, str]],
+                   ) -> BuildReport:
+    """Write the build's files atomically: graph_files(staging, write) writes the graph files
+    (returning the sha256 of any it wrote itself), then pages.json and report.json."""
+    localities: dict[str, str | None] = {}
+    for state in states:
+        for name, iri in state.localities.items():
+            if iri is not None or localities.get(name) is None:
+                localities[name] = iri
+    reviews = {iri for state in states for iri in state.reviews}
+    build_report = BuildReport(
+        out_dir=out_dir,
+        base_iri=base_iri,
+        pages=[state.display for state in states],
+        reviews=len(reviews),
+        triples=triples,
+        classes=classes,
+        warnings=[w for state in states for w in state.warnings],
+        localities=dict(sorted(localities.items())),
+        validation=validation,
+        changes=changes,
+    )
+    pages_json = json.dumps({"base_iri": base_iri, "pages": [state.to_json() for state in states]},
+                            indent=1, ensure_ascii=False) + "\n"
+    with _staging(out_dir) as staging:
+        hashes: dict[str, str] = {}
+
+        def write(name: str, text: str) -> None:
+            data = text.encode("utf-8")
+            (staging / name).write_bytes(data)
+            hashes[name] = hashlib.sha256(data).hexdigest()
+
+        hashes.update(graph_files(staging, write))
         write(PAGES_FILE, pages_json)
         build_report.files = {name: hashes[name] for name in (
             TURTLE_FILE, NTRIPLES_FILE, NQUADS_FILE, JSONLD_FILE, PAGES_FILE)}

@@ -34,6 +34,24 @@ from reviewgraph.errors import Problem, ReviewGraphError
 from reviewgraph.records import Record
 from reviewgraph.terms import FABIO, PREFIXES, RG, RG_IRI, SCHEMA
 
+
+class _TermCache:
+    """A namespace whose terms are looked up once: rdflib makes each term anew on every
+    attribute access, and a large build reads its terms millions of times."""
+
+    def __init__(self, namespace: object) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> URIRef:
+        term = getattr(self._namespace, name)
+        setattr(self, name, term)  # found in the instance from now on
+        return term
+
+
+RG, RDF, RDFS, XSD, DCTERMS, PROV, SCHEMA, FABIO = (  # type: ignore[assignment]
+    _TermCache(namespace) for namespace in (RG, RDF, RDFS, XSD, DCTERMS, PROV, SCHEMA, FABIO))
+DCAT, SKOS, VOID = (_TermCache(namespace) for namespace in (DCAT, SKOS, VOID))  # type: ignore[assignment]
+
 SEXES = {"female": SCHEMA.Female, "male": SCHEMA.Male}
 DATASET_PATH = "dataset"  # {base}dataset: the VoID/DCAT description of the whole graph
 
@@ -510,6 +528,53 @@ def build_graph(
     return GraphResult(triples, builder.warnings, builder.localities, builder.reviews,
                        pages=builder.pages, shared=frozenset(shared),
                        sources={file: str(iri) for file, iri in builder.sources.items()})
+
+
+class _RecordingDict(dict):
+    """A dict that remembers every value each key was given (see ChunkGraph.locality_values)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.given: dict[object, set] = {}
+
+    def __setitem__(self, key: object, value: object) -> None:
+        self.given.setdefault(key, set()).add(value)
+        super().__setitem__(key, value)
+
+
+@dataclass
+class ChunkGraph:
+    """The graph of a run of consecutive pages built on their own, without the pages before
+    them (build.py builds the chunks of a large build in parallel and checks, with what is
+    recorded here, that no chunk's pages would have been built differently after the pages
+    of the chunks before it)."""
+
+    pages: dict[str, PageGraph]  # source file as given -> what it gave, in page order
+    sources: dict[str, str]  # source file as given -> source page IRI
+    reviews: dict[str, str]  # review IRI -> label, in reading order
+    keywords_seen: set[str]
+    # Every value each locality name was given while reading: a name given one value only
+    # has it whatever pages came before.
+    locality_values: dict[str, set]
+    warnings: list[Problem]
+
+
+def build_chunk_graph(
+    records: Sequence[Record],
+    vocabularies: Vocabularies,
+    places: Places,
+    agencies: AgencyMatcher | None = None,
+) -> ChunkGraph:
+    """The page graphs of the records of consecutive pages, as build_graph builds them when
+    no page comes before (shared triples are left to `shared_triples`)."""
+    builder = _Builder(vocabularies, places, agencies or default_matcher())
+    localities = _RecordingDict()
+    builder.localities = localities
+    for record in records:
+        builder.read(record)
+    return ChunkGraph(builder.pages, {file: str(iri) for file, iri in builder.sources.items()},
+                      builder.reviews, builder.keywords_seen, localities.given,
+                      builder.warnings)
 
 
 def build_page_graph(

@@ -688,12 +688,15 @@ def _age(match: re.Match[str]) -> str:
     return f"P{number}{AGE_UNITS[match['unit'].casefold()]}"
 
 
+# What follows a child's name at the start of a sentence about the child. Matched after the
+# name (not as one pattern per name: names are nearly all different, and compiling a pattern
+# for each cost more than the rest of the summary's reading).
+_CHILD_VERB = re.compile(r"\b(?:['\u2019]s)?\s+(?:died|was|suffered|sustained|took)")
+
+
 def _child_sentence(sentence: str, names: list[str]) -> bool:
-    return any(
-        _compiled(rf"{re.escape(name)}\b(?:['\u2019]s)?\s+(?:died|was|suffered|sustained|took)"
-                  ).match(sentence)
-        for name in names
-    )
+    return any(sentence.startswith(name) and _CHILD_VERB.match(sentence, len(name))
+               for name in names)
 
 
 def outcome_sentences(summary: str | None, names: list[str]) -> list[str]:

@@ -977,10 +977,13 @@ def _less_or_equal(value: object, bound: object) -> bool:
     return bool(left <= right)  # type: ignore[operator]
 
 
-def _run_fast(index: _Index, compiled: CompiledShapes) -> list[_Found]:
+def _run_fast(index: _Index, compiled: CompiledShapes,
+              focus_filter: Callable[[object], bool] | None = None) -> list[_Found]:
     found: list[_Found] = []
     for check in compiled.checks:
         focus_nodes = _focus_nodes(index, check.targets)
+        if focus_filter is not None:
+            focus_nodes = [node for node in focus_nodes if focus_filter(node)]
         if check.node_kind is not None:
             iri, blank, literal = _NODE_KINDS[check.node_kind]
             messages = check.messages or (compiled.node_kind_messages[check.node_kind],)
@@ -1103,6 +1106,40 @@ def validate_fast(
         found += validate_triples(triples, compiled.fallback, workers, batch_reviews,
                                   engine="pyshacl").results
     return _report(found)
+
+
+def fast_engine_covers(shapes: Graph | None = None) -> bool:
+    """True if the fast engine checks every shape (none is left to pyshacl)."""
+    compiled = _compiled_cached(str(SHAPES_DIR)) if shapes is None else compile_shapes(shapes)
+    return compiled.fallback is None
+
+
+def validate_focus(triples: Iterable[Triple], focus_filter: Callable[[object], bool],
+                   inverse_paths: bool = True) -> list[ValidationResult] | None:
+    """The fast engine's results for the focus nodes `focus_filter` keeps, with the project's
+    shapes: what validating the whole graph reports about those nodes, provided the triples
+    hold everything the checks of those nodes read (build.py's parallel build makes sure of
+    that). None if the fast engine cannot report them (pyshacl must validate the graph), or,
+    with inverse_paths=False, if a kept node has a shape looking along an inverse path (the
+    triples linking to it may be missing)."""
+    compiled = _compiled_cached(str(SHAPES_DIR))
+    if compiled.fallback is not None:
+        return None
+    index = _Index(triples)
+    if not inverse_paths:
+        for check in compiled.checks:
+            if any(isinstance(prop.path, tuple) for prop in check.properties) and any(
+                    focus_filter(node) for node in _focus_nodes(index, check.targets)):
+                return None
+    try:
+        return _fast_results(index, _run_fast(index, compiled, focus_filter))
+    except _Unsupported:
+        return None
+
+
+def combine(results: Iterable[ValidationResult]) -> ValidationReport:
+    """One report of results found in parts (ordered, each once)."""
+    return _report(list(results))
 
 
 def read_graph(path: Path) -> Graph:
