@@ -563,12 +563,14 @@ def _parse_pages(page_paths: list[Path], workers: int | None = None) -> list:
 
 # --- the parallel build --------------------------------------------------------------------
 #
-# A large build runs in forked worker processes, one per core, each taking a run of consecutive
-# pages (a chunk): it parses them, builds their graph as if no page came before, validates the
-# nodes its pages describe and formats its triples (N-Triples lines, Turtle blocks, JSON-LD
-# nodes, N-Quads); this process makes the shared triples (vocabularies, places, keywords, the
-# dataset description) from what the chunks report, validates the shared nodes and joins the
-# pieces. The files are byte-identical to those of the one-process build, because the build
+# A large build runs in forked worker processes, one per core, which take runs of consecutive
+# pages (chunks of about CHUNK_BYTES, so a worker's memory does not grow with the corpus) one
+# after another: a worker parses a chunk's pages, builds their graph as if no page came before,
+# validates the nodes its pages describe against the shared nodes they link to (made in the
+# worker from what the chunk uses) and formats its triples (N-Triples lines, Turtle blocks,
+# JSON-LD nodes, N-Quads); this process then makes the shared triples of the whole graph
+# (vocabularies, places, keywords, the dataset description) from what the chunks report,
+# validates the shared nodes and joins the pieces. The files are byte-identical to those of the one-process build, because the build
 # checks what makes that so and builds in one process otherwise (`_Fallback`):
 #
 # - no node is described (a triple's subject) by two chunks, or by a chunk and the shared
