@@ -6,9 +6,10 @@
 Requests go through the whole WSGI stack (Flask test client: routing, queries, templates,
 validators) in one process, so the numbers are the server's own time without the network.
 Each page type is measured over many different entities, first without the per-build caches
-("cold": every entity seen for the first time) and then again ("warm"); "cpu" is the
-thread's CPU time, which a busy machine does not inflate as it does wall time. Targets (issue 4):
-review, locality, theme and keyword pages p50 <= 5 ms; the facet index p50 <= 50 ms.
+("cold": every entity seen for the first time; only the per-build index, made when the server
+starts, is there) and then again ("warm"); "cpu" is the thread's CPU time, which a busy
+machine does not inflate as it does wall time. Targets (issue 4): review, locality, theme and
+keyword pages p50 <= 5 ms; the facet index p50 <= 50 ms.
 """
 
 from __future__ import annotations

@@ -437,6 +437,49 @@ def test_index_figures_match_their_sparql(served: Served) -> None:
                 assert from_sparql[(facet, other.iri)] == count
 
 
+def test_index_backlinks_match_their_sparql(served: Served) -> None:
+    """Reviews and the values the index facets by take their "What links here" counts (and,
+    where the index knows them, the lists) from per-build queries; the per-entity queries the
+    page links to give the same."""
+    site = served.site
+    collection = site.collection
+    entities = [entry.iri for entry in collection.reviews]
+    entities += [value.iri for values in collection.facets.values() for value in values.values()
+                 if value.iri]
+    listed = 0
+    for iri in entities:
+        counts = site.backlink_counts(iri)
+        rows = site.select("entity-backlink-counts", iri)
+        assert sorted(counts) == sorted((str(r["property"]), int(str(r["count"])))
+                                        for r in rows), iri
+        assert [n for _, n in counts] == sorted((n for _, n in counts), reverse=True)
+        for prop, count in counts:
+            with served.app.test_request_context("/"):
+                views = site.index_backlinks(iri, prop, count, 0)
+                if views is None:
+                    continue
+                listed += 1
+                # All of them, ordered here: stores differ in how they order IRIs (Virtuoso
+                # does not compare their text, as SPARQL says to).
+                rows = site.select("entity-backlinks", iri, prop, count, 0)
+                expected = [site.value_view(r["subject"], r.get("label")) for r in rows]
+            expected.sort(key=lambda view: view["iri"], reverse=True)
+            assert [(v["iri"], v["label"]) for v in views] == \
+                [(v["iri"], v["label"]) for v in expected[:10]], (iri, prop)
+    assert listed, "the index lists what links to some values"
+
+
+def test_cooccurrence_table_matches_counting(served: Served) -> None:
+    collection = served.site.collection
+    for facet in ("locality", "keyword", "theme", "agency"):
+        for value in collection.facets[facet].values():
+            for other in ("theme", "keyword"):
+                assert collection.cooccurring_with(value, other) == collection.cooccurring(
+                    value.members, other, value)
+                assert collection.cooccurring_with(value, other, False, 3) == \
+                    collection.cooccurring(value.members, other, None, 3)
+
+
 def test_queries_are_named_files_bound_to_the_entity(served: Served) -> None:
     folder = Path(__file__).parents[1] / "src/reviewgraph/web/queries/pages"
     names = {p.stem for p in folder.glob("*.rq")}

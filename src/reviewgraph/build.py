@@ -570,8 +570,9 @@ def _parse_pages(page_paths: list[Path], workers: int | None = None) -> list:
 # worker from what the chunk uses) and formats its triples (N-Triples lines, Turtle blocks,
 # JSON-LD nodes, N-Quads); this process then makes the shared triples of the whole graph
 # (vocabularies, places, keywords, the dataset description) from what the chunks report,
-# validates the shared nodes and joins the pieces. The files are byte-identical to those of the one-process build, because the build
-# checks what makes that so and builds in one process otherwise (`_Fallback`):
+# validates the shared nodes and joins the pieces. The files are byte-identical to those of
+# the one-process build, because the build checks what makes that so and builds in one
+# process otherwise (`_Fallback`):
 #
 # - no node is described (a triple's subject) by two chunks, or by a chunk and the shared
 #   triples, and no chunk links to a node another chunk describes: then no chunk would have

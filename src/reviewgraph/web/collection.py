@@ -15,6 +15,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 
 from markupsafe import Markup, escape
 
@@ -32,6 +33,11 @@ FACETS: list[tuple[str, str]] = [
     ("report", "Report type"),
 ]
 FACET_NAMES = dict(FACETS)
+
+# Facets whose values have pages, and the facets those pages show co-occurring values of.
+PAGE_FACETS = ("locality", "keyword", "theme", "agency", "outcome", "age", "type", "report")
+COOCCURRING_FACETS = ("theme", "keyword")
+_TOP_KEPT = 11  # the ten a page shows, and one more in case the value itself is among them
 
 SORTS = {"newest": "Newest first", "oldest": "Oldest first", "title": "Title A to Z"}
 
@@ -170,6 +176,16 @@ class Collection:
         for values in self.facets.values():
             for value in values.values():
                 value.positions.sort()
+        # The locality each review names (shown beside it in lists of reviews).
+        self.locality_of: list[str | None] = [
+            next((v.label for v in of if v.facet == "locality"), None) for of in self.values_of]
+        # Per facet, each review's value keys: counting the values of a few reviews from
+        # these is cheaper than intersecting every value's bit set with them.
+        self._keys_of: dict[str, list[tuple[str, ...]]] = {
+            name: [tuple(v.key for v in of if v.facet == name) for of in self.values_of]
+            for name in self.facets}
+        self._keys_per_review = {
+            name: sum(map(len, keys)) / (len(keys) or 1) for name, keys in self._keys_of.items()}
 
         for row in text_rows:
             entry = self.by_iri.get(str(row["review"]))
@@ -185,6 +201,14 @@ class Collection:
             for token in set(words(" ".join(self._searchable(entry)))):
                 postings[token] |= bit
         self._postings = dict(postings)
+        # What occurs with each value that has a page (the most frequent themes and keywords
+        # in its reviews), counted once per build: every such page shows it.
+        self._top_with: dict[tuple[str, str, str], list[tuple[FacetValue, int]]] = {}
+        for source in PAGE_FACETS:
+            for value in self.facets.get(source, {}).values():
+                for target in COOCCURRING_FACETS:
+                    self._top_with[(source, value.key, target)] = self.cooccurring(
+                        value.members, target, None, _TOP_KEPT, value.positions)
         self._vocabulary = sorted(postings)
         self.title_order = sorted(
             range(len(self.reviews)), key=lambda i: (self.reviews[i].title.casefold(), i)
@@ -309,16 +333,41 @@ class Collection:
         return [(int(v.key), (members & v.members).bit_count()) for v in years]
 
     def cooccurring(self, members: int, facet: str, exclude: FacetValue | None,
-                    limit: int = 10) -> list[tuple[FacetValue, int]]:
-        found = []
-        for value in self.facets.get(facet, {}).values():
-            if value is exclude:
-                continue
-            count = (members & value.members).bit_count()
-            if count:
-                found.append((value, count))
-        found.sort(key=lambda pair: (-pair[1], pair[0].label.casefold()))
+                    limit: int = 10, positions: list[int] | None = None
+                    ) -> list[tuple[FacetValue, int]]:
+        """The values of `facet` the reviews in `members` have, with how many have each, most
+        first (`positions`: the same reviews as a list, when the caller has it)."""
+        values = self.facets.get(facet, {})
+        size = len(positions) if positions is not None else members.bit_count()
+        # Counting the few reviews' values costs about a twelfth of intersecting one value's
+        # bit set with them: take whichever does less work.
+        if size * self._keys_per_review.get(facet, 0) < 12 * len(values):
+            keys_of = self._keys_of[facet]
+            counts = Counter(chain.from_iterable(
+                keys_of[position] for position in
+                (positions if positions is not None else _bits_low_first(members))))
+            found = [(values[key], count) for key, count in counts.items()
+                     if values[key] is not exclude]
+        else:
+            found = []
+            for value in values.values():
+                if value is exclude:
+                    continue
+                count = (members & value.members).bit_count()
+                if count:
+                    found.append((value, count))
+        found.sort(key=lambda pair: (-pair[1], pair[0].label.casefold(), pair[0].key))
         return found[:limit]
+
+    def cooccurring_with(self, value: FacetValue, facet: str, exclude_self: bool = True,
+                         limit: int = 10) -> list[tuple[FacetValue, int]]:
+        """`cooccurring` for the reviews of one value (from the per-build table when it
+        holds enough), leaving the value itself out unless `exclude_self` is false."""
+        kept = self._top_with.get((value.facet, value.key, facet))
+        if kept is not None and (len(kept) < _TOP_KEPT or limit + exclude_self <= _TOP_KEPT):
+            return [pair for pair in kept if not (exclude_self and pair[0] is value)][:limit]
+        return self.cooccurring(value.members, facet, value if exclude_self else None, limit,
+                                value.positions)
 
     def related(self, entry: ReviewEntry, limit: int = 5) -> list[tuple[ReviewEntry, list[str]]]:
         """Reviews sharing the most themes and keywords with `entry` (the newest first among
@@ -393,13 +442,19 @@ class Collection:
                 break
         return found
 
-    def profile(self, members: int, facet: str, limit: int = 10
+    def profile(self, members: int | FacetValue, facet: str, limit: int = 10
                 ) -> list[tuple[FacetValue, int, float, float]]:
-        """(value, reviews here, share here, share in the whole collection) for a subset."""
-        here_total = members.bit_count() or 1
+        """(value, reviews here, share here, share in the whole collection) for a subset (the
+        reviews of a facet value, or a bit set of reviews)."""
+        if isinstance(members, FacetValue):
+            here_total = members.count or 1
+            pairs = self.cooccurring_with(members, facet, False, limit)
+        else:
+            here_total = members.bit_count() or 1
+            pairs = self.cooccurring(members, facet, None, limit)
         everywhere_total = len(self.reviews) or 1
         rows = []
-        for value, count in self.cooccurring(members, facet, None, limit):
+        for value, count in pairs:
             rows.append((value, count, count / here_total, value.count / everywhere_total))
         return rows
 
