@@ -100,10 +100,22 @@ def _post_form(host: str, port: int, path: str, accept: str) -> bytes:
             f"{body}").encode()
 
 
+def raw_request(host: str, port: int, method: str, target: str, headers: dict[str, str],
+                body: bytes | None) -> bytes:
+    """One HTTP/1.1 request as bytes (a method, a path with its query string, headers)."""
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}:{port}",
+             *(f"{name}: {value}" for name, value in headers.items())]
+    if body is not None:
+        lines.append(f"Content-Length: {len(body)}")
+    lines.append("Connection: keep-alive")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
+
+
 def run(host: str, port: int, paths: list[str], clients: int = 8, seconds: float = 10.0,
         warmup: float = 1.0, accept: str = "application/sparql-results+json",
-        post_form: bool = False) -> LoadResult:
-    requests = [
+        post_form: bool = False, raw: list[bytes] | None = None) -> LoadResult:
+    """`raw`: prebuilt requests (see `raw_request`) to send instead of GETs of `paths`."""
+    requests = raw or [
         _post_form(host, port, path, accept) if post_form else
         (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: {accept}\r\n"
          "Connection: keep-alive\r\n\r\n").encode()

@@ -71,16 +71,20 @@ def _wait_for(url: str, server: StoreServer, limit: float) -> None:
     raise RuntimeError(f"{server.kind} did not answer within {limit:g} s:\n{server.log()}")
 
 
-def start_oxigraph_server(folder: Path, timeout: int = 3) -> StoreServer:
+def start_oxigraph_server(folder: Path, timeout: int = 3, *, union: bool = False,
+                          port: int | None = None) -> StoreServer:
     """Oxigraph server with its own query time limit: a query the app abandons (its process
-    killed at the app's limit) would otherwise run on in the server, using a core."""
+    killed at the app's limit) would otherwise run on in the server, using a core. With
+    `union`, run as docs/deployment.md recommends (`--union-default-graph`), so the adapter
+    queries it without listing every page's graph."""
     folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     log_path = folder / "oxigraph.log"
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
             [str(OXIGRAPH), "serve", "--location", str(folder / "data"),
-             "--bind", f"127.0.0.1:{port}", "--timeout-s", str(timeout)],
+             "--bind", f"127.0.0.1:{port}", "--timeout-s", str(timeout),
+             *(["--union-default-graph"] if union else [])],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = StoreServer("oxigraph-server", f"http://127.0.0.1:{port}/query", process, folder,
                          log_path)
@@ -154,7 +158,14 @@ embedded_only = pytest.mark.parametrize("store_kind", ["embedded"], indirect=Tru
 class StoreFarm:
     """External store servers for the session, started on first use, one per (kind, purpose):
     the endpoint tests and the page tests each get their own, so loading one never changes
-    what the other serves."""
+    what the other serves.
+
+    The endpoint tests' Oxigraph server serves the union of its graphs as its default graph
+    (`--union-default-graph`, as docs/deployment.md recommends), so the adapter queries it
+    with no dataset; the page and loading tests' servers do not, so there the adapter sends
+    every graph of ours as the dataset. Both ways are thus held to the same behaviour."""
+
+    UNION_PURPOSES = frozenset({"endpoint"})
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -165,8 +176,11 @@ class StoreFarm:
         key = (kind, purpose)
         if key not in self._running:
             folder = self.folder / f"{kind}-{purpose}"
-            start = start_virtuoso if kind == "virtuoso" else start_oxigraph_server
-            self._running[key] = start(folder)
+            if kind == "virtuoso":
+                self._running[key] = start_virtuoso(folder)
+            else:
+                self._running[key] = start_oxigraph_server(
+                    folder, union=purpose in self.UNION_PURPOSES)
         return self._running[key]
 
     def loaded(self, kind: str, purpose: str, *load_args: str) -> str:

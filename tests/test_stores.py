@@ -225,3 +225,41 @@ def test_many_named_graphs(tmp_path: Path, store_url: str):
         assert len(list(titles.solutions or ())) == 150
     finally:
         store.close()
+
+
+def test_a_store_serving_the_union_of_only_our_graphs_is_queried_without_a_dataset(
+        tmp_path: Path):
+    """Oxigraph server run with --union-default-graph (docs/deployment.md): while it holds our
+    graphs only, queries go without default-graph-uri (its default graph is their union);
+    once another graph is there, the adapter lists our graphs again, so that one is never
+    read. Both ways give the same answers."""
+    from store_servers import start_oxigraph_server, stop_store_server
+
+    server = start_oxigraph_server(tmp_path / "union", union=True)
+    try:
+        quads = tmp_path / "ours.nq"
+        quads.write_text("".join(
+            f'<{B}review/r{n}> <http://purl.org/dc/terms/title> "Review {n}" <{B}graph/p{n}> .\n'
+            for n in range(3)), encoding="utf-8")
+        load(server.store_url, "--graph", str(quads))
+        titles = "SELECT ?t WHERE { ?r <http://purl.org/dc/terms/title> ?t } ORDER BY ?t"
+        store = ExternalSparqlStore(server.store_url)
+        try:
+            assert store.union and store.request_for(titles).query == ""
+            union_answer = [s["t"].value for s in store.query(titles).solutions or ()]
+            assert union_answer == ["Review 0", "Review 1", "Review 2"]
+            assert store.triple_count() == 3
+        finally:
+            store.close()
+        foreign = ExternalSparqlStore(server.store_url)
+        foreign.put_graph("http://other.example/graph",
+                          ['<http://other.example/x> <http://purl.org/dc/terms/title> "Other" .'])
+        foreign.close()
+        store = ExternalSparqlStore(server.store_url)
+        try:
+            assert not store.union and "default-graph-uri" in store.request_for(titles).query
+            assert [s["t"].value for s in store.query(titles).solutions or ()] == union_answer
+        finally:
+            store.close()
+    finally:
+        stop_store_server(server)

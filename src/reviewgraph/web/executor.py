@@ -111,7 +111,8 @@ class _Executor:
 
 
 class QueryPool:
-    """A fixed number of executor processes shared by one web worker's threads."""
+    """A fixed number of executor processes shared by one web worker's threads; or, for an
+    external store, that many query slots in the worker's own threads (`_StoreSlots`)."""
 
     def __init__(self, spec: dict, size: int, timeout: float, max_rows: int,
                  prefixes: dict[str, str] | None = None):
@@ -121,6 +122,10 @@ class QueryPool:
         self._all: set[_Executor] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._slots: _StoreSlots | None = None
+        if spec.get("kind") == "sparql":
+            self._slots = _StoreSlots(spec, size, timeout, self.prefixes)
+            return
         for _ in range(size):
             self._idle.put(self._spawn())
 
@@ -152,6 +157,8 @@ class QueryPool:
         return self._run(request, self.timeout)
 
     def _run(self, request: tuple, limit: float) -> Outcome:
+        if self._slots is not None:
+            return _outcome(self._slots.run(request, limit), self.size, limit)
         started = time.monotonic()
         try:
             executor = self._idle.get(timeout=limit)
@@ -173,19 +180,83 @@ class QueryPool:
             self._replace(executor)
             raise
         self._idle.put(executor)
-        if reply[0] == "ok":
-            _, body, truncated, rows = reply
-            return Outcome(200, body=body, truncated=truncated, rows=rows)
-        _, status, message = reply
-        return Outcome(status, message=message)
+        return _outcome(reply, self.size, limit)
 
     def close(self) -> None:
+        if self._slots is not None:
+            self._slots.close()
         with self._lock:
             self._closed = True
             executors = list(self._all)
             self._all.clear()
         for executor in executors:
             executor.kill()
+
+
+def _outcome(reply: tuple, size: int, limit: float) -> Outcome:
+    if reply[0] == "ok":
+        _, body, truncated, rows = reply
+        return Outcome(200, body=body, truncated=truncated, rows=rows)
+    if reply[0] == "busy":
+        return Outcome(503, message=f"all {size} query workers stayed busy for {limit:g} s; "
+                                    "try again shortly")
+    _, status, message = reply
+    return Outcome(status, message=message)
+
+
+class _StoreSlots:
+    """An external store queried from the web worker's own threads, at most `size` at once.
+
+    Why no executor processes here: they exist to stop a query of the embedded engine, which
+    only ending its process can do, and to keep it off the network. A query on an external
+    store runs in the store's process: all ours does is wait on a socket, which the adapter
+    bounds by the time limit (`ExternalSparqlStore` gives up when the limit has passed, and
+    the store stops the query itself with its own limit), then read at most the row cap. The
+    hop to another process and back (two pickles, two pipes, two process switches a query)
+    cost more CPU than the rest of our work on a lookup, and on this 2-core machine that
+    halved the lookups a second through /sparql (bench/stores.py).
+    """
+
+    def __init__(self, spec: dict, size: int, timeout: float, prefixes: dict[str, str]):
+        from reviewgraph.store import open_store
+
+        # The adapter keeps one connection per thread, so the threads share it safely.
+        self.store = open_store({**spec, "timeout": timeout})
+        self.prefixes = prefixes
+        self._free = threading.BoundedSemaphore(size)
+
+    def run(self, request: tuple, limit: float) -> tuple:
+        started = time.monotonic()
+        if not self._free.acquire(timeout=limit):
+            return ("busy",)
+        try:
+            # The limit covers the wait for a turn too, as with the query processes.
+            self.store.within(max(limit - (time.monotonic() - started), 0.001))
+            return answer(self.store, request, self.prefixes)
+        finally:
+            self.store.within(None)
+            self._free.release()
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def answer(store, request: tuple, prefixes: dict[str, str]) -> tuple:
+    """One request of the pool answered by `store`: ("ok", body, truncated, rows) or
+    ("error", status, message)."""
+    from reviewgraph.store import QueryFailed
+    from reviewgraph.web.results import write
+
+    if request[0] == "count":
+        return ("ok", b"", False, store.triple_count())
+    _, text, default_graphs, named_graphs, fmt, max_rows = request
+    try:
+        result = store.query(text, default_graph_uris=default_graphs,
+                             named_graph_uris=named_graphs)
+        body, truncated, rows = write(result, fmt, max_rows, prefixes)
+    except QueryFailed as error:
+        return ("error", error.status or (400 if error.syntax else 500), error.message)
+    return ("ok", body, truncated, rows)
 
 
 def store_spec(store_dir: Path, prefixes: dict[str, str] | None = None,
@@ -279,8 +350,7 @@ def _receive(fd: int) -> tuple | None:
 
 def serve_requests(spec: dict, read_fd: int, write_fd: int) -> int:
     # Imported here so the web worker that only manages the pool stays light.
-    from reviewgraph.store import OxigraphStore, QueryFailed, open_store
-    from reviewgraph.web.results import write
+    from reviewgraph.store import OxigraphStore, open_store
 
     if spec.get("kind", "oxigraph") == "oxigraph" and not deny_network():
         print("reviewgraph executor: warning: could not block network access; "
@@ -299,19 +369,7 @@ def serve_requests(spec: dict, read_fd: int, write_fd: int) -> int:
     _exit_with_parent()
     _send(write_fd, ("ready",))
     while (request := _receive(read_fd)) is not None:
-        if request[0] == "count":
-            _send(write_fd, ("ok", b"", False, store.triple_count()))
-            continue
-        _, text, default_graphs, named_graphs, fmt, max_rows = request
-        try:
-            result = store.query(text, default_graph_uris=default_graphs,
-                                 named_graph_uris=named_graphs)
-            body, truncated, rows = write(result, fmt, max_rows, prefixes)
-        except QueryFailed as error:
-            status = error.status or (400 if error.syntax else 500)
-            _send(write_fd, ("error", status, error.message))
-            continue
-        _send(write_fd, ("ok", body, truncated, rows))
+        _send(write_fd, answer(store, request, prefixes))
     return 0
 
 
