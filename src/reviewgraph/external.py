@@ -330,9 +330,9 @@ class ExternalSparqlStore:
 
     def within(self, seconds: float | None) -> None:
         """Give this thread's next queries at most `seconds` each (None: the store's time
-        limit again): what is left of a request's limit after it waited for a turn."""
-        self._left.seconds = min(seconds, self.timeout) if seconds is not None \
-            else self.timeout
+        limit again): what is left of a request's limit after it waited for a turn, or the
+        longer limit of the start-up check (counting every triple of a large store)."""
+        self._left.seconds = seconds if seconds is not None else self.timeout
 
     def refresh_graphs(self) -> None:
         """Find our named graphs again, and whether the store serves their union itself."""

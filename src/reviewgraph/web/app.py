@@ -72,6 +72,9 @@ def create_app(settings: Settings) -> Flask:
     return app
 
 
+PAGES_LIMIT = 300.0  # seconds a page's own query may take on an external store
+
+
 def external_spec(settings: Settings) -> dict:
     """How the query processes (and the pages) reach an external store."""
     return {"kind": "sparql", "url": settings.store_url, "base_iri": settings.base_iri,
@@ -93,7 +96,11 @@ def _register_blueprints(app: Flask, settings: Settings, spec: dict) -> None:
         # from the store itself, never from files that may not match it.
         pages_settings = SimpleNamespace(base_iri=settings.base_iri,
                                          build_dir=Path(os.devnull))
-        register_pages(app, ExternalSparqlStore.from_spec(spec).pages_view(), pages_settings)
+        # Page queries get PAGES_LIMIT, not the /sparql limit: as on the embedded store (where
+        # nothing stops them), they are our own, and the per-build reviews index they make at
+        # start-up reads every review (a minute on an external store of 100,000 reviews).
+        pages_store = ExternalSparqlStore.from_spec({**spec, "timeout": PAGES_LIMIT})
+        register_pages(app, pages_store.pages_view(), pages_settings)
     else:
         register_pages(app, OxigraphStore.open(Path(spec["path"])), settings)
 

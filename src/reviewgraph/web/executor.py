@@ -37,7 +37,9 @@ from pathlib import Path
 from reviewgraph.errors import ReviewGraphError
 
 _HEADER = struct.Struct("!I")
-STARTUP_LIMIT = 60.0  # seconds an executor may take to open the store
+# Seconds the start-up check may take: an executor opening the store, then counting its
+# triples (over a minute on an external store of 100,000 reviews; not a user's query).
+STARTUP_LIMIT = 300.0
 
 
 @dataclass(frozen=True)
