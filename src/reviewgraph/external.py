@@ -439,7 +439,9 @@ class ExternalSparqlStore:
         """`&default-graph-uri=...&named-graph-uri=...` (and the store's own time limit),
         URL-encoded once per dataset: with a graph per page, encoding them again for every
         query cost more CPU than the rest of a lookup (2 ms a query at 100 pages)."""
-        limit = int(self.timeout * 1000)
+        # The store's limit is ours, or the longer limit this thread was given (`within`: the
+        # start-up count); a request's shorter remainder keeps ours, so the encoding is reused.
+        limit = int(max(self.timeout, getattr(self._left, "seconds", self.timeout)) * 1000)
         key = (tuple(default_graphs), tuple(named_graphs), limit)
         encoded = self._encoded_datasets.get(key)
         if encoded is None:
