@@ -415,7 +415,7 @@ def render(summary: dict, args: argparse.Namespace) -> str:
         for item in sizes:
             try:
                 values.append(cell(item))
-            except (KeyError, TypeError, ZeroDivisionError):
+            except (KeyError, TypeError, ZeroDivisionError, StopIteration):
                 values.append("-")
         return f"| {label} | " + " | ".join(values) + " |"
 
@@ -540,7 +540,8 @@ def render(summary: dict, args: argparse.Namespace) -> str:
             "our /sparql (answer cache off) beside sending Oxigraph server the same requests "
             "directly (`bench/results/stores-<size>.json` has each store's figures)."
             + "".join(f" At {item['size']:,} reviews this step failed in the run and was run "
-                      f"again at {item['stores_run']} (`--stores-again`) on the same build."
+                      f"again at {item['stores_run']} on the same build"
+                      + (f": {item['stores_note']}" if item.get("stores_note") else "") + "."
                       for item in sizes if item.get("stores_run")),
             "",
             head, rule,
