@@ -29,29 +29,10 @@ sys.path.insert(0, str(HERE))
 
 import synthetic  # noqa: E402  (bench/synthetic.py, the deterministic corpus)
 
-REVIEWS_PER_PAGE = 100  # a month's listing page holds tens of reviews; 100 is generous
 # A parallel build parses, builds, validates its pages' own nodes and formats them in chunk
 # workers ("chunks"), then validates the shared nodes ("validate") and writes; a one-process
 # build has parse, graph, validate and write.
 STAGES = ("parse", "graph", "chunks", "validate", "write")
-
-
-def write_pages(count: int, folder: Path, per_page: int = REVIEWS_PER_PAGE) -> list[Path]:
-    """The first `count` synthetic reviews as listing pages of `per_page` reviews each."""
-    folder.mkdir(parents=True, exist_ok=True)
-    pages: list[Path] = []
-    handle = None
-    for number, review in enumerate(synthetic.reviews(count)):
-        if number % per_page == 0:
-            if handle:
-                handle.close()
-            pages.append(folder / f"synthetic-{number // per_page + 1:05d}.txt")
-            handle = pages[-1].open("w", encoding="utf-8")
-            handle.write(synthetic.PAGE_HEADER)
-        handle.write(review.page_text() + "\n")  # type: ignore[union-attr]
-    if handle:
-        handle.close()
-    return pages
 
 
 def one_run(pages_dir: Path, out_dir: Path) -> dict:
@@ -95,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="rg-build-bench-") as tmp:
         for size in args.sizes:
             pages_dir = Path(tmp) / f"pages-{size}"
-            write_pages(size, pages_dir)
+            synthetic.write_pages(size, pages_dir)
             runs = []
             for run in range(args.runs):
                 out_dir = Path(tmp) / f"build-{size}-{run}"

@@ -30,6 +30,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -129,7 +130,7 @@ def build(size: int, work: Path, runs: int) -> dict:
         result["peak_pss_mb"] = round(memory.peak["build"] / 2**20, 1)
         measured.append(result)
         if out != work / "build":
-            subprocess.run(["rm", "-rf", str(out)], check=True)
+            shutil.rmtree(out)
         print(f"  build run {run + 1}: {result['seconds']} s, peak {result['peak_pss_mb']} MB",
               flush=True)
     (work / "corpus.txt").write_text(
@@ -269,7 +270,8 @@ def throughput(servers: dict[str, tuple[int, str]], lookups: list[str], clients:
 def serve_and_measure(size: int, work: Path, args: argparse.Namespace) -> dict:
     graph = work / "build" / "reviewgraph.nt"
     oxigraph_dir, store_dir = work / "oxigraph", work / "reviewgraph-scale"
-    subprocess.run(["rm", "-rf", str(oxigraph_dir), str(store_dir)], check=True)
+    for folder in (oxigraph_dir, store_dir):
+        shutil.rmtree(folder, ignore_errors=True)
     measured: dict = {}
     with ExitStack() as stack:
         memory = stack.enter_context(PeakMemory())
