@@ -257,6 +257,13 @@ MATCHING_TEXTS = [
     "The SEND team and the send-off; self-harm, suicidal thoughts, online abuse.",
     "Nothing here names a theme at all.",
     "",
+    # Patterns that begin with a group, an optional group or an alternation.
+    "Parental mental ill-health; MATERNAL MENTAL HEALTH; exclusions and school exclusion.",
+    "Moving across boundaries; moved to another area; the child’s voice; childs voice.",
+    # Non-ASCII text: case-insensitive matching can pair a non-ASCII letter with an ASCII one
+    # (the long s with "s", the Kelvin sign with "k").
+    "ſelf-harm and \u212anife crime, Cannabis – alcohol…",
+    "Ｔraining but not training? Training. “Escalation” and ESCALATE.",
 ]
 
 
@@ -268,6 +275,30 @@ def test_themes_are_the_themes_of_the_single_patterns(text: str) -> None:
     one_by_one = sorted({theme for theme, _, compiled in matcher._patterns
                          if compiled.search(text)})
     assert matcher.themes(text) == one_by_one == sorted({m.theme for m in matcher.matches(text)})
+
+
+def test_themes_of_every_line_of_the_pages_are_the_themes_of_the_single_patterns() -> None:
+    from reviewgraph.concepts import load_vocabularies
+
+    matcher = load_vocabularies().themes
+    texts = [line for path in sorted(SOURCES_DIR.glob("*.txt"))
+             for line in path.read_text(encoding="utf-8").splitlines()]
+    for text in texts:
+        assert matcher.themes(text) == sorted({theme for theme, _, compiled in matcher._patterns
+                                               if compiled.search(text)}), text
+
+
+def test_theme_pattern_beginnings() -> None:
+    from reviewgraph.concepts import _beginnings
+
+    assert _beginnings("professional curiosity") == {"professional curiosity"}
+    assert _beginnings("fathers?\\b") == {"father"}
+    assert _beginnings("(parental|maternal) mental") == {"parental", "maternal"}
+    assert _beginnings("(school )?exclusions?") == {"school ", "exclusion"}
+    assert _beginnings("Child(’|')?s voice") == {"child"}
+    assert _beginnings("[a-z]+ing") is None  # can begin with any letter
+    assert _beginnings("a|b*") is None  # can match nothing, anywhere
+    assert _beginnings("(") is None  # not a pattern
 
 
 def test_places_and_agencies_found_by_first_word_as_by_one_pattern() -> None:

@@ -37,8 +37,9 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from json.encoder import encode_basestring as _json_text  # json.dumps' own, non-ASCII kept
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -228,15 +229,24 @@ def nt_term(term: object) -> str:
 
 def nt_lines(triples: Iterable[tuple[object, object, object]]) -> list[str]:
     """The triples as sorted, distinct N-Triples lines (without line ends)."""
-    cache: dict[object, str] = {}
-
-    def term(value: object) -> str:
-        text = cache.get(value)
-        if text is None:
-            text = cache[value] = nt_term(value)
-        return text
-
-    return sorted({f"{term(s)} {term(p)} {term(o)} ." for s, p, o in triples})
+    # IRIs recur and are written once; literals rarely do (and hash slowly): written each time.
+    iris: dict[object, str] = {}
+    lines = set()
+    for s, p, o in triples:
+        subject = iris.get(s)
+        if subject is None:
+            subject = iris[s] = nt_term(s)
+        predicate = iris.get(p)
+        if predicate is None:
+            predicate = iris[p] = nt_term(p)
+        if type(o) is URIRef:
+            value = iris.get(o)
+            if value is None:
+                value = iris[o] = nt_term(o)
+        else:
+            value = nt_term(o)
+        lines.add(f"{subject} {predicate} {value} .")
+    return sorted(lines)
 
 
 def ntriples(lines: Sequence[str]) -> str:
@@ -305,14 +315,17 @@ _TURTLE_HEADER = "".join(f"@prefix {prefix}: <{namespace}> .\n"
 
 
 def _turtle_block(subject: str, predicates: dict[str, list[str]], cache: dict[str, str]) -> str:
-    """One subject's Turtle: predicates and objects in N-Triples order, rdf:type first."""
-    order = sorted(predicates, key=lambda p: (p != _TYPE_PREDICATE, p))
+    """One subject's Turtle: predicates and objects in N-Triples order, rdf:type first. The
+    predicates and objects are in that order already (they come from sorted lines, and a
+    line's predicate and object sort as the line does)."""
     parts = []
-    for predicate in order:
-        name = "a" if predicate == _TYPE_PREDICATE else _turtle_iri(predicate, cache)
-        objects = " ,\n        ".join(_turtle_object(o, cache)
-                                      for o in sorted(predicates[predicate]))
-        parts.append(f"{name} {objects}")
+    types = predicates.get(_TYPE_PREDICATE)
+    if types is not None:
+        parts.append("a " + " ,\n        ".join(_turtle_object(o, cache) for o in types))
+    for predicate, objects in predicates.items():
+        if predicate != _TYPE_PREDICATE:
+            parts.append(_turtle_iri(predicate, cache) + " "
+                         + " ,\n        ".join(_turtle_object(o, cache) for o in objects))
     return f"\n{_turtle_iri(subject, cache)}\n    " + " ;\n    ".join(parts) + " .\n"
 
 
@@ -340,23 +353,45 @@ def _jsonld_value(written: str, cache: dict[str, str] | None = None) -> object:
 
 
 def _jsonld_node(subject: str, predicates: dict[str, list[str]], cache: dict[str, str]) -> str:
-    """One subject's JSON-LD node object (one line), properties and values sorted."""
-    node: dict[str, object] = {"@id": subject[1:-1]}
-    properties: dict[str, list[tuple[str, object]]] = {}
+    """One subject's JSON-LD node object (one line), properties and values sorted: the text
+    json.dumps(..., ensure_ascii=False) gives, written directly (a build has a million values).
+    `cache` keeps the JSON of IRIs and CURIEs already written."""
+    properties: dict[str, list[tuple[str, str]]] = {}
     for predicate, objects in predicates.items():
         if predicate == _TYPE_PREDICATE:
-            types = [(o, _curie(o[1:-1], cache)) for o in objects if o.startswith("<")]
+            types = [(o, _json_text(_curie(o[1:-1], cache))) for o in objects
+                     if o.startswith("<")]
             if types:
                 properties.setdefault("@type", []).extend(types)
-            values = [(o, _jsonld_value(o, cache)) for o in objects if not o.startswith("<")]
+            values = [(o, _jsonld_value_text(o, cache)) for o in objects if not o.startswith("<")]
         else:
-            values = [(o, _jsonld_value(o, cache)) for o in objects]
-        key = _curie(predicate[1:-1], cache)
+            values = [(o, _jsonld_value_text(o, cache)) for o in objects]
         if values:
-            properties.setdefault(key, []).extend(values)
+            properties.setdefault(_curie(predicate[1:-1], cache), []).extend(values)
+    # Each key's values come from one predicate, in N-Triples order already (as in Turtle).
+    members = [f'"@id": {_json_text(subject[1:-1])}']
     for key in sorted(properties):
-        node[key] = [value for _, value in sorted(properties[key], key=_first)]
-    return json.dumps(node, ensure_ascii=False)
+        members.append(f"{_json_text(key)}: [{', '.join(text for _, text in properties[key])}]")
+    return "{" + ", ".join(members) + "}"
+
+
+def _jsonld_value_text(written: str, cache: dict[str, str]) -> str:
+    """The JSON text of _jsonld_value(written); kept in `cache` unless a plain string (IRIs,
+    line numbers, years and dates recur; text rarely does)."""
+    if written[-1] != '"':
+        text = cache.get(written)
+        if text is not None:
+            return text
+    if written.startswith("<"):
+        text = '{"@id": ' + _json_text(written[1:-1]) + "}"
+    else:
+        value = _jsonld_value(written, cache)
+        if isinstance(value, str):
+            return _json_text(value)
+        text = "{" + ", ".join(f"{_json_text(k)}: {_json_text(v)}"  # type: ignore[union-attr]
+                               for k, v in value.items()) + "}"
+    cache[written] = text
+    return text
 
 
 def _jsonld_document(nodes: Iterable[str]) -> str:
@@ -659,8 +694,8 @@ class _ChunkResult:
     sub_class: bool
     types: list  # rdf:type triples of its source pages and reviews (the shared nodes link there)
     validated: list | None  # None: the fast engine cannot report these nodes alone
-    quads: dict[str, str]
-    blocks: list[tuple[str, str, str, str]]
+    quads: dict[str, bytes]
+    blocks: list[tuple[str, bytes, bytes, bytes]]
     classes: Counter
     triples: int
 
@@ -684,29 +719,35 @@ def _chunk_work(paths: list[Path]) -> _ChunkResult:
     chunk = build_chunk_graph([record for result in parsed for record in result.records],
                               shared.vocabularies, places, shared.agencies)  # type: ignore[arg-type]
     del parsed
-    triples: set = set().union(*(page.triples for page in chunk.pages.values()))
-    owned = {s for s, _, _ in triples}
-    linked = {o for _, _, o in triples if isinstance(o, URIRef) and o not in owned}
+    # Each page's triples are a set; their union is never made (hashing every triple again):
+    # the pages are indexed one by one for validation, and counted by their distinct lines.
+    page_sets = [page.triples for page in chunk.pages.values()]
+    owned = {s for triples in page_sets for s, _, _ in triples}
+    linked = {o for triples in page_sets for _, _, o in triples
+              if isinstance(o, URIRef) and o not in owned}
     places.used = {URIRef(iri) for page in chunk.pages.values()  # type: ignore[attr-defined]
                    for iri in page.places}
     sources = [URIRef(iri) for iri in chunk.sources.values()]
     local_shared = shared_triples(shared.vocabularies, places, chunk.keywords_seen,  # type: ignore[arg-type]
                                   sources, chunk.reviews, 0)
-    validated = validate_focus(itertools.chain(triples, local_shared), owned.__contains__)
+    validated = (validate_focus(page_sets[0], owned.__contains__,
+                                more=[*page_sets[1:], local_shared]) if page_sets else [])
     del local_shared
     linked_from_shared = {*sources, *(URIRef(review) for review in chunk.reviews)}
-    types = [t for t in triples if t[1] == RDF.type and t[0] in linked_from_shared]
-    sub_class = any(p == RDFS.subClassOf for _, p, _ in triples)
-    count = len(triples)
-    del triples
+    rdf_type = RDF.type
+    types = list({t for triples in page_sets for t in triples
+                  if t[0] in linked_from_shared and t[1] == rdf_type})
+    sub_class = RDFS.subClassOf in {p for triples in page_sets for _, p, _ in triples}
+    del page_sets
 
     page_lines = {file: nt_lines(page.triples) for file, page in chunk.pages.items()}
     metadata = {file: replace(page, triples=set()) for file, page in chunk.pages.items()}
     quads = {graph_iri(shared.base_iri, chunk.sources[file]): nquads(
-        {graph_iri(shared.base_iri, chunk.sources[file]): lines})
+        {graph_iri(shared.base_iri, chunk.sources[file]): lines}).encode("utf-8")
         for file, lines in page_lines.items()}
-    lines = sorted(set().union(*page_lines.values()))
+    lines = _merged(page_lines.values())
     del page_lines
+    count = len(lines)
     blocks, classes = _subject_blocks(lines)
     return _ChunkResult(problems, metadata, chunk.sources, chunk.reviews, chunk.keywords_seen,
                         chunk.locality_values, chunk.warnings, [str(s) for s in owned],
@@ -714,9 +755,20 @@ def _chunk_work(paths: list[Path]) -> _ChunkResult:
                         classes, count)
 
 
-def _subject_blocks(lines: list[str]) -> tuple[list[tuple[str, str, str, str]], Counter]:
+def _merged(sorted_lists: Iterable[list[str]]) -> list[str]:
+    """The distinct lines of the lists, sorted. Sorting their concatenation merges the lists'
+    sorted runs (several times faster than sorting a set of them when they are sorted)."""
+    lines = sorted(itertools.chain.from_iterable(sorted_lists))
+    if len(set(lines)) == len(lines):
+        return lines
+    return [line for line, after in zip(lines, [*lines[1:], None], strict=True) if line != after]
+
+
+def _subject_blocks(lines: list[str]) -> tuple[list[tuple[str, bytes, bytes, bytes]], Counter]:
     """Sorted, distinct N-Triples lines -> per subject (as written): its lines, its Turtle
-    block and its JSON-LD node; and the count of each class (as the report names it)."""
+    block and its JSON-LD node, in UTF-8 (a chunk worker's encoding them spares the parent
+    from decoding them from the pickle and encoding them again to write them); and the count
+    of each class (as the report names it)."""
     by_subject: dict[str, dict[str, list[str]]] = {}
     own_lines: dict[str, list[str]] = {}
     for line in lines:
@@ -729,9 +781,9 @@ def _subject_blocks(lines: list[str]) -> tuple[list[tuple[str, str, str, str]], 
         own_lines[subject].append(line)
     turtle_cache: dict[str, str] = {}
     jsonld_cache: dict[str, str] = {}
-    blocks = [(subject, "\n".join(own_lines[subject]),
-               _turtle_block(subject, predicates, turtle_cache),
-               _jsonld_node(subject, predicates, jsonld_cache))
+    blocks = [(subject, "\n".join(own_lines[subject]).encode("utf-8"),
+               _turtle_block(subject, predicates, turtle_cache).encode("utf-8"),
+               _jsonld_node(subject, predicates, jsonld_cache).encode("utf-8"))
               for subject, predicates in by_subject.items()]
     return blocks, Counter(_class_counts(by_subject))
 
@@ -811,7 +863,8 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
 
     shared_lines = nt_lines(shared_set)
     blocks, classes = _subject_blocks(shared_lines)
-    quads = {base_iri + SHARED_GRAPH: nquads({base_iri + SHARED_GRAPH: shared_lines})}
+    quads = {base_iri + SHARED_GRAPH: nquads({base_iri + SHARED_GRAPH: shared_lines})
+             .encode("utf-8")}
     triples = len(shared_lines)
     for result in results:
         quads.update(result.quads)
@@ -828,15 +881,16 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     if states and page_problems:
         states[0].warnings[:0] = [p for problems in page_problems.values() for p in problems]
 
-    def graph_files(staging: Path, write: Callable[[str, str], None]) -> dict[str, str]:
+    def graph_files(staging: Path, write: Callable[[str, str | bytes], None]) -> dict[str, str]:
         # Every node's pieces are made; each file puts them in its own order.
         blocks.sort(key=_nt_order)
-        write(NTRIPLES_FILE, "\n".join(block[1] for block in blocks) + "\n")
+        write(NTRIPLES_FILE, b"\n".join(block[1] for block in blocks) + b"\n")
         blocks.sort(key=_first)
-        write(TURTLE_FILE, _TURTLE_HEADER + "".join(block[2] for block in blocks))
+        write(TURTLE_FILE, _TURTLE_HEADER.encode("utf-8") + b"".join(block[2] for block in blocks))
         blocks.sort(key=_iri_order)
-        write(JSONLD_FILE, _jsonld_document(block[3] for block in blocks))
-        write(NQUADS_FILE, "".join(quads[graph] for graph in sorted(quads)))
+        head, tail = _jsonld_document(["\0"]).encode("utf-8").split(b"\0")
+        write(JSONLD_FILE, head + b",\n".join(block[3] for block in blocks) + tail)
+        write(NQUADS_FILE, b"".join(quads[graph] for graph in sorted(quads)))
         return {}
 
     report_ = _write_outputs(out_dir, base_iri, states, report, Changes(added=sorted(reviews)),
@@ -904,11 +958,11 @@ def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
                  graphs: dict[str, list[str]], shared_lines: list[str],
                  validation: ValidationReport, changes: Changes) -> BuildReport:
     """Write every output file of a build from the pages' and the shared lines."""
-    all_lines = sorted(set(shared_lines).union(*graphs.values()))
+    all_lines = _merged([shared_lines, *graphs.values()])
     by_subject = _by_subject(all_lines)
     named_graphs = {**graphs, base_iri + SHARED_GRAPH: shared_lines}
 
-    def graph_files(staging: Path, write: Callable[[str, str], None]) -> dict[str, str]:
+    def graph_files(staging: Path, write: Callable[[str, str | bytes], None]) -> dict[str, str]:
         # The JSON-LD of a large build is made in a forked process while this one makes the
         # other files (each needs the lines by subject; the child groups them itself).
         jsonld_child = fork_call(lambda: _write_jsonld(staging / JSONLD_FILE, all_lines,
@@ -929,7 +983,8 @@ def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
 def _write_outputs(out_dir: Path, base_iri: str, states: list[_PageState],
                    validation: ValidationReport, changes: Changes, triples: int,
                    classes: dict[str, int],
-                   graph_files: Callable[[Path, Callable[[str, str], None]], dict[str, str]],
+                   graph_files: Callable[[Path, Callable[[str, str | bytes], None]],
+                                         dict[str, str]],
                    ) -> BuildReport:
     """Write the build's files atomically: graph_files(staging, write) writes the graph files
     (returning the sha256 of any it wrote itself), then pages.json and report.json."""
@@ -953,21 +1008,44 @@ def _write_outputs(out_dir: Path, base_iri: str, states: list[_PageState],
     )
     pages_json = json.dumps({"base_iri": base_iri, "pages": [state.to_json() for state in states]},
                             indent=1, ensure_ascii=False) + "\n"
-    with _staging(out_dir) as staging:
+    # Files are hashed and written in threads while the next is made (hashing and writing
+    # let other threads run); at most WRITES_AHEAD files wait, so memory holds few at once.
+    with _staging(out_dir) as staging, ThreadPoolExecutor(WRITES_AHEAD) as writers:
         hashes: dict[str, str] = {}
+        pending: list[tuple[str, Future[str]]] = []
 
-        def write(name: str, text: str) -> None:
-            data = text.encode("utf-8")
-            (staging / name).write_bytes(data)
-            hashes[name] = hashlib.sha256(data).hexdigest()
+        def write(name: str, text: str | bytes) -> None:
+            data = text.encode("utf-8") if isinstance(text, str) else text
+            while len(pending) >= WRITES_AHEAD:
+                done, future = pending.pop(0)
+                hashes[done] = future.result()
+            pending.append((name, writers.submit(_write_file, staging / name, data)))
 
-        hashes.update(graph_files(staging, write))
-        write(PAGES_FILE, pages_json)
-        build_report.files = {name: hashes[name] for name in (
-            TURTLE_FILE, NTRIPLES_FILE, NQUADS_FILE, JSONLD_FILE, PAGES_FILE)}
-        report_json = build_report.to_json() | {"files": build_report.files}
-        write(REPORT_FILE, json.dumps(report_json, indent=2, ensure_ascii=False) + "\n")
+        def written() -> None:
+            hashes.update((name, future.result()) for name, future in pending)
+            pending.clear()
+
+        try:
+            hashes.update(graph_files(staging, write))
+            write(PAGES_FILE, pages_json)
+            written()
+            build_report.files = {name: hashes[name] for name in (
+                TURTLE_FILE, NTRIPLES_FILE, NQUADS_FILE, JSONLD_FILE, PAGES_FILE)}
+            report_json = build_report.to_json() | {"files": build_report.files}
+            write(REPORT_FILE, json.dumps(report_json, indent=2, ensure_ascii=False) + "\n")
+        finally:
+            written()  # every file written (or its error raised) before the folder is swapped
     return build_report
+
+
+# Files made and waiting to be written, at most (each as big as a quarter of the build's).
+WRITES_AHEAD = 2
+
+
+def _write_file(path: Path, data: bytes) -> str:
+    """Write the file; its sha256."""
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
 
 
 # Builds with at least this many triples write their JSON-LD in a forked process.

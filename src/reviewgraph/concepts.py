@@ -22,6 +22,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from re import _constants as regex_ops  # the stdlib's own regex parser, to read patterns
+from re import _parser as regex_parser
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
@@ -49,15 +51,19 @@ Triple = tuple[URIRef, URIRef, URIRef | Literal]
 def slugify(text: str) -> str:
     """A readable IRI segment: lower case ASCII words joined by hyphens ("Eli and Micah" ->
     "eli-and-micah"); apostrophes vanish so "child's" gives "childs"."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    text = re.sub(r"['\u2019]", "", text.lower())
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NOT_SLUG.sub("-", text.lower().replace("'", "")).strip("-")
+
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_LABEL_SPACING = re.compile(r"[\s\-_]+")
 
 
 def _label_key(label: str) -> str:
     """How labels are compared: case, apostrophes, hyphens and spacing do not matter."""
     text = label.casefold().replace("\u2019", "'").replace("\u2010", "-")
-    return re.sub(r"[\s\-_]+", " ", text).strip().rstrip(".")
+    return _LABEL_SPACING.sub(" ", text).strip().rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,22 @@ class ThemeMatcher:
                 self._by_theme.extend((theme, compiled) for t, _, compiled in self._patterns
                                       if t == theme)
 
+        # The texts (lower case) the matches of a theme's patterns begin with, each with the
+        # searches of _by_theme it calls for; the searches of a theme one of whose patterns can
+        # begin anywhere are always made. An ASCII text is searched only for the themes whose
+        # beginnings it contains: ~90 substring tests cost far less than 25 searches.
+        beginnings: dict[URIRef, frozenset[str] | None] = {}
+        for theme in sorted(patterns):
+            each = [_beginnings(pattern) for pattern in patterns[theme]]
+            beginnings[theme] = None if None in each else frozenset().union(*each)  # type: ignore[arg-type]
+        self._always = frozenset(index for index, (theme, _) in enumerate(self._by_theme)
+                                 if beginnings[theme] is None)
+        searches_of: dict[str, set[int]] = {}
+        for index, (theme, _) in enumerate(self._by_theme):
+            for text in beginnings[theme] or ():
+                searches_of.setdefault(text, set()).add(index)
+        self._beginnings = [(text, frozenset(searches_of[text])) for text in sorted(searches_of)]
+
         # Every pattern joined: finds nothing exactly when no single pattern matches.
         self._any: re.Pattern[str] | None = None
         if self._patterns:
@@ -151,12 +173,62 @@ class ThemeMatcher:
         """The sorted themes the text matches (a theme matches if any of its patterns does:
         the same as `matches`, one search a theme instead of one a pattern)."""
         found: list[URIRef] = []
-        if self._any is not None and not self._any.search(text):
-            return found  # no pattern matches anywhere (most short texts): one search, not 25
-        for theme, compiled in self._by_theme:
-            if (not found or found[-1] != theme) and compiled.search(text):
+        if text.isascii():
+            # Case-insensitive matching of an ASCII text is matching of its lower case (in
+            # other texts a non-ASCII letter can match an ASCII one: the long s matches "s").
+            lowered = text.lower()
+            searches = set(self._always)
+            for beginning, indices in self._beginnings:
+                if beginning in lowered:
+                    searches |= indices
+        elif self._any is not None and not self._any.search(text):
+            return found  # no pattern matches anywhere: one search, not 25
+        else:
+            searches = set(range(len(self._by_theme)))
+        for index in sorted(searches):
+            theme, compiled = self._by_theme[index]
+            if (not found or found[-1] is not theme) and compiled.search(text):
                 found.append(theme)
         return found
+
+
+def _beginnings(pattern: str) -> frozenset[str] | None:
+    """Texts (ASCII, lower case) one of which every match of the pattern begins with, case
+    ignored; None if that cannot be told (the pattern can match anywhere, as far as we know)."""
+    try:
+        items = list(regex_parser.parse(pattern, re.IGNORECASE))
+    except re.error:
+        return None
+    found = _item_beginnings(items)
+    return found if found is not None and all(text.isascii() for text in found) else None
+
+
+def _item_beginnings(items: list) -> frozenset[str] | None:
+    """_beginnings of a parsed pattern (the regex parser's items), read from its start."""
+    prefix: list[str] = []
+    for index, (operation, argument) in enumerate(items):
+        if operation is regex_ops.LITERAL:
+            prefix.append(chr(argument))
+            continue
+        if operation is regex_ops.AT:  # \b and the like match no text
+            continue
+        if prefix:
+            break
+        if operation is regex_ops.SUBPATTERN:
+            return _item_beginnings(list(argument[-1]))
+        if operation is regex_ops.BRANCH:
+            branches = [_item_beginnings(list(branch)) for branch in argument[1]]
+            return None if None in branches else frozenset().union(*branches)  # type: ignore[arg-type]
+        if operation in (regex_ops.MAX_REPEAT, regex_ops.MIN_REPEAT):
+            least, _, repeated = argument
+            found = _item_beginnings(list(repeated))
+            if least == 0 and found is not None:  # or the match begins after it
+                after = _item_beginnings(items[index + 1:])
+                found = None if after is None else found | after
+            return found
+        return None
+    text = "".join(prefix).lower()
+    return frozenset({text}) if text else None
 
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
@@ -184,6 +256,9 @@ class KeywordConcept:
     pref_label: str
 
 
+KEYWORD_CACHE_SIZE = 100_000  # keywords (as written) whose concepts a vocabulary remembers
+
+
 class KeywordVocabulary:
     """Keyword concepts: one per keyword seen, after the reviewed variant mapping."""
 
@@ -191,10 +266,18 @@ class KeywordVocabulary:
         self.base = base
         self.scheme = URIRef(base + KEYWORD_SCHEME)
         self.mapping = mapping  # label key of a variant -> preferred label of its concept
+        self._concepts: dict[str, KeywordConcept] = {}  # keyword as written -> its concept
 
     def concept(self, keyword: str) -> KeywordConcept:
-        pref = self.mapping.get(_label_key(keyword), keyword.strip().rstrip("."))
-        return KeywordConcept(URIRef(f"{self.base}keyword/{slugify(pref)}"), pref)
+        # Keywords recur from review to review: each is resolved once (and its concept's IRI
+        # is then one object wherever it is used).
+        concept = self._concepts.get(keyword)
+        if concept is None:
+            pref = self.mapping.get(_label_key(keyword), keyword.strip().rstrip("."))
+            concept = KeywordConcept(URIRef(f"{self.base}keyword/{slugify(pref)}"), pref)
+            if len(self._concepts) < KEYWORD_CACHE_SIZE:
+                self._concepts[keyword] = concept
+        return concept
 
     def triples(self, keywords_seen: Iterable[str]) -> list[Triple]:
         """The concepts of the keywords seen: prefLabel from the mapping (or the first wording

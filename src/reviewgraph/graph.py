@@ -184,6 +184,8 @@ class _Builder:
         self.sources: dict[str, URIRef] = {}  # source file as given -> source page IRI
         self._source_files: dict[URIRef, str] = {}
         self._contents: dict[URIRef, str] = {}  # review IRI -> fingerprint of what it says
+        self._typed: dict[tuple[object, URIRef], Literal] = {}  # see typed()
+        self._iris: dict[str, URIRef] = {}  # see term()
 
     def seed(self, contents: dict[str, str], sources: dict[str, str]) -> None:
         """Know the reviews (IRI -> fingerprint) and source pages (file name -> page IRI) of
@@ -221,14 +223,32 @@ class _Builder:
         # self.reviews only grows (dicts keep insertion order): the new ones are at its end.
         for iri in islice(reversed(self.reviews), len(self.reviews) - reviews):
             page.reviews[iri] = self.reviews[iri]
-            page.contents[iri] = self._contents[URIRef(iri)]
+            page.contents[iri] = self._contents[self.term(iri)]
 
     def iri(self, *parts: str) -> URIRef:
-        return URIRef(self.base + "/".join(parts))
+        return self.term(self.base + "/".join(parts))
+
+    def term(self, iri: str) -> URIRef:
+        """One URIRef object for each IRI the builder mints: a node is then the same object
+        wherever it occurs, and sets, dicts and the validation index find it by identity
+        (rdflib compares two equal URIRef objects in Python)."""
+        term = self._iris.get(iri)
+        if term is None:
+            term = self._iris[iri] = URIRef(iri)
+        return term
 
     def add(self, subject: URIRef, predicate: URIRef, value: URIRef | Literal | None) -> None:
         if value is not None:
             self.triples.add((subject, predicate, value))
+
+    def typed(self, value: object, datatype: URIRef) -> Literal:
+        """The typed literal, made once: positions, line numbers, years and ages recur, and
+        rdflib checks and converts a typed value each time it makes one."""
+        key = (value, datatype)
+        literal = self._typed.get(key)
+        if literal is None:
+            literal = self._typed[key] = Literal(value, datatype=datatype)
+        return literal
 
     def text(self, subject: URIRef, predicate: URIRef, value: str | None) -> None:
         if value is not None and value.strip():
@@ -257,11 +277,11 @@ class _Builder:
     def source_extract(self, review: URIRef, record: Record) -> None:
         page = self.source_page(record.source.file)
         first, last = record.source.first_line, record.source.last_line
-        extract = URIRef(f"{page}/lines-{first}-{last}")
+        extract = self.term(f"{page}/lines-{first}-{last}")
         self.add(extract, RDF.type, RG.SourceExtract)
         self.text(extract, RDFS.label, f"{PurePath(record.source.file).name} lines {first}-{last}")
-        self.add(extract, RG.firstLine, Literal(first, datatype=XSD.positiveInteger))
-        self.add(extract, RG.lastLine, Literal(last, datatype=XSD.positiveInteger))
+        self.add(extract, RG.firstLine, self.typed(first, XSD.positiveInteger))
+        self.add(extract, RG.lastLine, self.typed(last, XSD.positiveInteger))
         self.add(extract, DCTERMS.isPartOf, page)
         self.add(review, RG.sourceExtract, extract)
         self.add(review, PROV.wasDerivedFrom, extract)
@@ -293,12 +313,12 @@ class _Builder:
         self.add(review, RDF.type, FABIO.CaseReport)
         self.text(review, RDFS.label, label)
         self.text(review, DCTERMS.title, record.title)
-        self.add(review, RG.year, Literal(f"{record.year:04d}", datatype=XSD.gYear))
+        self.add(review, RG.year, self.typed(f"{record.year:04d}", XSD.gYear))
         if record.month:
-            self.add(review, RG.month, Literal(record.month, datatype=XSD.integer))
-            issued = Literal(f"{record.year:04d}-{record.month:02d}", datatype=XSD.gYearMonth)
+            self.add(review, RG.month, self.typed(record.month, XSD.integer))
+            issued = self.typed(f"{record.year:04d}-{record.month:02d}", XSD.gYearMonth)
         else:
-            issued = Literal(f"{record.year:04d}", datatype=XSD.gYear)
+            issued = self.typed(f"{record.year:04d}", XSD.gYear)
         self.add(review, DCTERMS.issued, issued)
         self.source_extract(review, record)
 
@@ -350,7 +370,7 @@ class _Builder:
             self.add(point, RDF.type, RG.LearningPoint)
             self.text(point, RDFS.label, f"Learning point {number} of {label}")
             self.text(point, SCHEMA.text, text)
-            self.add(point, RG.position, Literal(number, datatype=XSD.positiveInteger))
+            self.add(point, RG.position, self.typed(number, XSD.positiveInteger))
             for theme in self.vocabularies.themes.themes(text):
                 self.add(point, RG.learningTheme, theme)
 
@@ -360,7 +380,7 @@ class _Builder:
             self.add(node, RDF.type, RG.Recommendation)
             self.text(node, RDFS.label, f"Recommendation {number} of {label}")
             self.text(node, SCHEMA.text, recommendation.text)
-            self.add(node, RG.position, Literal(number, datatype=XSD.positiveInteger))
+            self.add(node, RG.position, self.typed(number, XSD.positiveInteger))
             for addressee in recommendation.addressees:
                 self.text(node, RG.addressee, addressee)
                 for agency in self.agencies.find(addressee):
@@ -402,7 +422,7 @@ class _Builder:
     def children(self, review: URIRef, slug: str, record: Record, label: str) -> None:
         if record.children.count is not None:
             self.add(review, RG.childCount,
-                     Literal(record.children.count, datatype=XSD.nonNegativeInteger))
+                     self.typed(record.children.count, XSD.nonNegativeInteger))
         for number, child in enumerate(record.children.children, start=1):
             node = self.iri("child", f"{slug}-{number}")
             self.add(review, RG.concernsChild, node)
@@ -411,14 +431,14 @@ class _Builder:
             self.text(node, RDFS.label, f"{name}, child {number} of {label}"
                       if child.pseudonym else f"{name} of {label}")
             self.text(node, RG.pseudonym, child.pseudonym)
-            self.add(node, RG.position, Literal(number, datatype=XSD.positiveInteger))
+            self.add(node, RG.position, self.typed(number, XSD.positiveInteger))
             if child.age:
                 band = self.vocabularies.age_band(child.age)
                 if band is None:
                     self.warn(record, f"age {child.age!r} of child {number} is not an ISO 8601 "
                               "duration like P8D, P3M or P16Y", label)
                 else:
-                    self.add(node, RG.age, Literal(child.age, datatype=XSD.duration))
+                    self.add(node, RG.age, self.typed(child.age, XSD.duration))
                     self.add(node, RG.ageBand, band)
             if child.sex:
                 sex = SEXES.get(child.sex.lower())

@@ -540,11 +540,15 @@ def known_place_names() -> tuple[str, ...]:
 # --- names -------------------------------------------------------------------------------------
 def normalise(name: str) -> str:
     """Lower case, accents and punctuation dropped, "&" read as "and", "St." as "st"."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = text.replace("&", " and ")
-    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
-    return re.sub(r"^the ", "", text)
+    text = name
+    if not text.isascii():  # (an ASCII name has no accents to drop)
+        text = unicodedata.normalize("NFKD", name)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _NOT_NAME.sub(" ", text.lower().replace("&", " and ")).strip()
+    return text[4:] if text.startswith("the ") else text
+
+
+_NOT_NAME = re.compile(r"[^a-z0-9]+")
 
 
 def derived_names(name: str) -> set[str]:

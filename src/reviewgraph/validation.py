@@ -506,6 +506,9 @@ _SH_IRI, _SH_LITERAL = SH.IRI, SH.Literal
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = URIRef(_XSD + "string")
 _RDF_LANGSTRING = RDF.langString
+# Terms the engine's inner loops use, looked up once (a namespace attribute is a Python call).
+_RDF_TYPE, _RDFS_SUBCLASS_OF = RDF.type, RDFS.subClassOf
+_RDFS_LITERAL, _RDFS_DATATYPE = RDFS.Literal, RDFS.Datatype
 # Node kinds: which of IRI, blank node, literal each sh:nodeKind value admits.
 _NODE_KINDS = {
     SH.IRI: (True, False, False), SH.BlankNode: (False, True, False),
@@ -536,28 +539,60 @@ class _Index:
     """The triples as subject -> predicate -> values (and, lazily, object -> subjects), with
     the few graph methods _SourceFinder and _label use."""
 
-    def __init__(self, triples: Iterable[Triple]) -> None:
-        out: dict[object, dict[object, list]] = {}
-        for s, p, o in triples:
-            by_predicate = out.get(s)
-            if by_predicate is None:
-                out[s] = {p: [o]}
-            else:
-                values = by_predicate.get(p)
-                if values is None:
-                    by_predicate[p] = [o]
-                else:
-                    values.append(o)
+    def __init__(self, triples: Iterable[Triple], *more: Iterable[Triple]) -> None:
+        """The index of the triples and of each further part in `more` (a chunk's pages and
+        shared triples), each part indexed on its own and then joined node by node, values
+        already there left out. When every part is a set, each node's values are distinct as
+        indexed, and need not be made distinct again at each look-up (which compares terms
+        in Python)."""
+        out = _indexed(triples)
+        for part in more:
+            for s, by_predicate in _indexed(part).items():
+                have = out.get(s)
+                if have is None:
+                    out[s] = by_predicate
+                    continue
+                for p, values in by_predicate.items():
+                    existing = have.get(p)
+                    if existing is None:
+                        have[p] = values
+                    else:
+                        existing.extend(value for value in values if value not in existing)
         self.out = out
+        self.distinct = all(isinstance(part, (set, frozenset)) for part in (triples, *more))
         self._inverse: dict[object, dict[object, list]] = {}
         self._linked_from: dict[object, list] | None = None
+        self._terms: dict[object, object] | None = None
+        self.rdf_type, self.sub_class_of = _RDF_TYPE, _RDFS_SUBCLASS_OF
+
+    def canonical(self, term: object) -> object:
+        """The index's own object for a predicate or class equal to `term` (a shape's term):
+        dict and list look-ups find an identical key at once, but compare an equal one in
+        Python (rdflib's __eq__), which was most of the engine's time."""
+        if self._terms is None:
+            terms: dict[object, object] = {}
+            for by_predicate in self.out.values():
+                for predicate in by_predicate:
+                    if predicate not in terms:
+                        terms[predicate] = predicate
+            self.rdf_type = terms.get(_RDF_TYPE, _RDF_TYPE)
+            self.sub_class_of = terms.get(_RDFS_SUBCLASS_OF, _RDFS_SUBCLASS_OF)
+            for by_predicate in self.out.values():
+                for cls in by_predicate.get(self.rdf_type, ()):
+                    if cls not in terms:
+                        terms[cls] = cls
+            self._terms = terms
+        return self._terms.get(term, term)
 
     def values(self, node: object, predicate: object) -> list:
         values = self.out.get(node, _EMPTY).get(predicate, ())
+        if self.distinct or len(values) < 2:
+            return list(values)
         # Distinct values, as a graph holds them (a list of triples may repeat one).
-        return list(dict.fromkeys(values)) if len(values) > 1 else list(values)
+        return list(dict.fromkeys(values))
 
     def inverse(self, predicate: object) -> dict[object, list]:
+        predicate = self.canonical(predicate)
         found = self._inverse.get(predicate)
         if found is None:
             found = {}
@@ -569,19 +604,22 @@ class _Index:
 
     def instances(self, cls: object) -> set:
         """Nodes typed `cls` or a subclass of it (rdfs:subClassOf in the data, as pyshacl)."""
+        cls = self.canonical(cls)
         classes = {cls}
-        sub = self.inverse(RDFS.subClassOf)
+        sub = self.inverse(_RDFS_SUBCLASS_OF)
         todo = [cls]
         while todo:
             for c in sub.get(todo.pop(), ()):
                 if c not in classes:
                     classes.add(c)
                     todo.append(c)
-        typed = self.inverse(RDF.type)
+        typed = self.inverse(_RDF_TYPE)
         return {s for c in classes for s in typed.get(c, ())}
 
     def has_class(self, node: object, cls: object) -> bool:
-        types = self.out.get(node, _EMPTY).get(RDF.type, ())
+        """Whether the node has the class or a subclass of it (`cls` best canonical)."""
+        self.canonical(cls)  # (makes rdf_type and sub_class_of the index's own)
+        types = self.out.get(node, _EMPTY).get(self.rdf_type, ())
         if cls in types:
             return True
         seen, todo = set(), list(types)
@@ -591,7 +629,7 @@ class _Index:
                 return True
             if c not in seen:
                 seen.add(c)
-                todo.extend(self.out.get(c, _EMPTY).get(RDFS.subClassOf, ()))
+                todo.extend(self.out.get(c, _EMPTY).get(self.sub_class_of, ()))
         return False
 
     # The rdflib Graph methods _SourceFinder and _label call.
@@ -621,6 +659,22 @@ class _Index:
 _EMPTY: dict = {}
 
 
+def _indexed(triples: Iterable[Triple]) -> dict[object, dict[object, list]]:
+    """subject -> predicate -> objects, in the order given."""
+    out: dict[object, dict[object, list]] = {}
+    for s, p, o in triples:
+        by_predicate = out.get(s)
+        if by_predicate is None:
+            out[s] = {p: [o]}
+        else:
+            values = by_predicate.get(p)
+            if values is None:
+                by_predicate[p] = [o]
+            else:
+                values.append(o)
+    return out
+
+
 @dataclass
 class _Found:
     """One result of the fast engine, as pyshacl's report would hold it."""
@@ -638,9 +692,9 @@ def _literal_is(value: Literal, datatype: URIRef) -> bool:
         if getattr(value, "ill_typed", None) is True:
             return False
         return _actual_datatype(value, datatype)
-    if datatype == RDFS.Literal:
+    if datatype == _RDFS_LITERAL:
         return True
-    if datatype == RDFS.Datatype and value.datatype:
+    if datatype == _RDFS_DATATYPE and value.datatype:
         return True
     if value.datatype is None and value.language is None and datatype == _XSD_STRING:
         return _actual_datatype(value, datatype)
@@ -667,7 +721,19 @@ def _value_check(shapes: Graph, shape: object, parameter: object, argument: obje
     if parameter == SH.datatype:
         if not isinstance(argument, URIRef):
             raise _Unsupported
-        return lambda v: isinstance(v, Literal) and _literal_is(v, argument)
+        # The test depends only on these four of a literal: memoised on them (the literals
+        # of a build are many, their kinds few).
+        memo: dict[tuple, bool] = {}
+
+        def datatype_test(v: object) -> bool:
+            if not isinstance(v, Literal):
+                return False
+            kind = (v.datatype, v.language, type(v.value), getattr(v, "ill_typed", None))
+            result = memo.get(kind)
+            if result is None:
+                result = memo[kind] = _literal_is(v, argument)  # type: ignore[arg-type]
+            return result
+        return datatype_test
     if parameter == SH.nodeKind:
         kinds = _NODE_KINDS.get(argument)
         if kinds is None:
@@ -908,7 +974,8 @@ def _focus_nodes(index: _Index, targets: list[tuple[object, object]]) -> list:
         elif predicate == SH.targetNode:
             found.add(target)
         elif predicate == SH.targetSubjectsOf:
-            found |= {s for s, by_p in index.out.items() if target in by_p}
+            predicate_term = index.canonical(target)
+            found |= {s for s, by_p in index.out.items() if predicate_term in by_p}
         else:  # sh:targetObjectsOf
             found |= set(index.inverse(target))
     return list(found)
@@ -920,16 +987,25 @@ def _run_property(index: _Index, check: _PropertyCheck, focus_nodes: Iterable,
     if isinstance(path, tuple):
         inverse = index.inverse(path[1])
 
-        def values_of(node: object) -> list:
+        def values_of(node: object) -> Sequence:
             values = inverse.get(node, ())
-            return list(dict.fromkeys(values)) if len(values) > 1 else list(values)
-    else:
-        out = index.out
+            return list(dict.fromkeys(values)) if len(values) > 1 else values
+    elif index.distinct:
+        out, predicate = index.out, index.canonical(path)
 
-        def values_of(node: object) -> list:
-            values = out.get(node, _EMPTY).get(path, ())
-            return list(dict.fromkeys(values)) if len(values) > 1 else list(values)
-    tests, classes = check.value_tests, check.classes
+        def values_of(node: object) -> Sequence:
+            return out.get(node, _EMPTY).get(predicate, ())  # distinct already; only read
+    else:
+        out, predicate = index.out, index.canonical(path)
+
+        def values_of(node: object) -> Sequence:
+            values = out.get(node, _EMPTY).get(predicate, ())
+            return list(dict.fromkeys(values)) if len(values) > 1 else values
+    tests = check.value_tests
+    classes = [index.canonical(cls) for cls in check.classes]
+    alternatives = [[(member_tests, [index.canonical(c) for c in member_classes])
+                     for member_tests, member_classes in options]
+                    for options in check.alternatives]
     min_count, max_count = check.min_count, check.max_count
     for focus in focus_nodes:
         values = values_of(focus)
@@ -944,7 +1020,7 @@ def _run_property(index: _Index, check: _PropertyCheck, focus_nodes: Iterable,
             for cls in classes:
                 if isinstance(value, Literal) or not index.has_class(value, cls):
                     found.append(_Found(severity, focus, path, value, messages))
-            for options in check.alternatives:
+            for options in alternatives:
                 if not any(all(t(value) for t in member_tests) and all(
                         not isinstance(value, Literal) and index.has_class(value, c)
                         for c in member_classes) for member_tests, member_classes in options):
@@ -992,7 +1068,7 @@ def _run_fast(index: _Index, compiled: CompiledShapes,
                         if isinstance(focus, Literal) else blank):
                     found.append(_Found(check.severity, focus, None, focus, messages))
         if check.closed_allowed is not None:
-            allowed = check.closed_allowed
+            allowed = frozenset(index.canonical(p) for p in check.closed_allowed)
             for focus in focus_nodes:
                 for predicate, values in index.out.get(focus, _EMPTY).items():
                     if predicate not in allowed:
@@ -1115,17 +1191,19 @@ def fast_engine_covers(shapes: Graph | None = None) -> bool:
 
 
 def validate_focus(triples: Iterable[Triple], focus_filter: Callable[[object], bool],
-                   inverse_paths: bool = True) -> list[ValidationResult] | None:
+                   inverse_paths: bool = True, more: Sequence[Collection[Triple]] = ()
+                   ) -> list[ValidationResult] | None:
     """The fast engine's results for the focus nodes `focus_filter` keeps, with the project's
     shapes: what validating the whole graph reports about those nodes, provided the triples
     hold everything the checks of those nodes read (build.py's parallel build makes sure of
-    that). None if the fast engine cannot report them (pyshacl must validate the graph), or,
-    with inverse_paths=False, if a kept node has a shape looking along an inverse path (the
-    triples linking to it may be missing)."""
+    that); `more` are further parts of them (see _Index). None if the fast
+    engine cannot report them (pyshacl must validate the graph), or, with inverse_paths=False,
+    if a kept node has a shape looking along an inverse path (the triples linking to it may be
+    missing)."""
     compiled = _compiled_cached(str(SHAPES_DIR))
     if compiled.fallback is not None:
         return None
-    index = _Index(triples)
+    index = _Index(triples, *more)
     if not inverse_paths:
         for check in compiled.checks:
             if any(isinstance(prop.path, tuple) for prop in check.properties) and any(
