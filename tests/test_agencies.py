@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SKOS
 
 from reviewgraph.agencies import (
     AGENCIES_FILE,
+    FOLDS_INTO_ASCII,
     Agency,
     AgencyMatcher,
+    _normalise,
     default_matcher,
     is_acronym,
     load_agencies,
+    word_alternation,
 )
 from reviewgraph.errors import ReviewGraphError
 
@@ -119,3 +125,76 @@ def test_unreadable_vocabulary_is_a_clear_error(tmp_path):
         load_agencies(broken)
     with pytest.raises(ReviewGraphError, match="not found"):
         load_agencies(tmp_path / "missing.ttl")
+
+
+
+def test_folds_into_ascii_lists_every_character_that_casefolds_to_ascii():
+    folding = {chr(code) for code in range(128, 0x110000) if chr(code).casefold().isascii()}
+    assert folding == set(FOLDS_INTO_ASCII)
+
+
+def test_word_alternation_matches_exactly_its_words():
+    words = ["a", "ab", "abc", "b", "ba", "x.y"]
+    pattern = re.compile(rf"(?:{word_alternation(words)})\Z")
+    for text in words + ["", "abcd", "c", "bb", "xzy", "A"]:
+        assert bool(pattern.match(text)) == (text in words), text
+    folded = re.compile(rf"(?:{word_alternation(['ics', 'a'], ascii_case_insensitive=True)})\Z")
+    assert folded.match("ICS") and folded.match("iCs") and folded.match("A")
+    assert not folded.match("\u212aics") and not folded.match("\u0131cs")
+    assert not re.search(word_alternation([]), "anything")
+
+
+def _labels_by_first_word(matcher: AgencyMatcher) -> dict[str, list[re.Pattern[str]]]:
+    """The matcher's rule spelt out: the labels by their first word, casefolded, longest first
+    (then by pattern, as the matcher orders them), acronyms case-sensitive."""
+    by_word: dict[str, list[tuple[int, str]]] = {}
+    for agency in matcher.agencies.values():
+        for label in map(_normalise, agency.labels):
+            pattern = re.escape(label) if is_acronym(label) else f"(?i:{re.escape(label)})"
+            first = re.match(r"\w+", label).group(0).casefold()
+            by_word.setdefault(first, []).append((-len(label), pattern))
+    return {word: [re.compile(rf"(?<![\w&])(?:{pattern})(?![\w&])")
+                   for _, pattern in sorted(set(labels))]
+            for word, labels in by_word.items()}
+
+
+def _label_by_label(by_first_word: dict[str, list[re.Pattern[str]]], text: str) -> list:
+    """At each word start (resuming after a match), the first of its word's labels that
+    matches there."""
+    spans, resume = [], 0
+    for word in re.finditer(r"(?<![\w&])\w+", text):
+        if word.start() < resume:
+            continue
+        for pattern in by_first_word.get(word.group(0).casefold(), []):
+            match = pattern.match(text, word.start())
+            if match:
+                spans.append(match.span())
+                resume = match.end()
+                break
+    return spans
+
+
+def test_one_scan_finds_what_trying_each_label_at_each_word_finds():
+    matcher = default_matcher()
+    by_first_word = _labels_by_first_word(matcher)
+    labels = sorted({label for agency in matcher.agencies.values() for label in agency.labels})
+    # characters that casefold or case-map into ASCII letters, and what joins or splits words
+    odd = ["\u212a", "\u017f", "\u0130", "\u0131", "\u00df", "\ufb01", "&", "-", "_", "'",
+           "\u00e9", "1", " ", ", ", " and "]
+    rng = random.Random(6)
+    for _ in range(400):
+        parts = []
+        for _ in range(rng.randint(1, 5)):
+            label = rng.choice(labels)
+            label = rng.choice([label, label.upper(), label.lower(), label.title()])
+            if rng.random() < 0.4:
+                at = rng.randrange(len(label) + 1)
+                label = label[:at] + rng.choice(odd) + label[at:]
+            if rng.random() < 0.3:  # letters written with characters that casefold to them
+                old, new = rng.choice([("s", "\u017f"), ("S", "\u017f"), ("k", "\u212a"),
+                                       ("fi", "\ufb01"), ("i", "\u0131"), ("I", "\u0130")])
+                label = label.replace(old, new)
+            parts += [label, rng.choice(odd[6:])]
+        text = "".join(parts)
+        found = [match.span() for match in matcher._mentions(text)]
+        assert found == _label_by_label(by_first_word, text), text

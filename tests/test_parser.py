@@ -896,3 +896,71 @@ def test_fields_after_the_keywords_are_flagged():
     ), "page.txt")
     assert [p.line for p in result.problems] == [4, 5]
     assert "after the entry's keywords" in result.problems[1].message
+
+
+# --- the fast forms of patterns and tests agree with the plain forms they stand for ----------
+def _odd_texts(count: int = 3000) -> list[str]:
+    """Random texts made of what sentence, list and keyword splitting turn on."""
+    import random
+
+    pieces = [". ", "! ", "? ", ".", "\u2019 ", "\u201d ", "' ", '" ', ") ", "(", "\u2018", ">",
+              " ", "  ", "\t", "\n", "\x00", "e.g. ", "i.e.", "etc. ", "Mr. ", "No.", "A", "Bb",
+              "cat", "dog", "and", " and", " or", "; ", ", ", ":", "Keywords", "help line",
+              "HELPLINE", "helpl\u0131ne", "0808 800 5000", "\u00a0", "\u2003"]
+    rng = random.Random(11)
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+            for _ in range(count)]
+
+
+def test_sentence_boundaries_end_where_their_look_behind_forms_do():
+    from reviewgraph.parser import KEYWORD_BOUNDARY, SENTENCE_BOUNDARY
+
+    sentence = re.compile(r"(?<=[.!?\u2019\u201d'\")])\s+(?=[A-Z>])")
+    keyword = re.compile(r"(?<=[.!?])\s+(?=\S)")
+    for text in _odd_texts():
+        assert [m.end() for m in SENTENCE_BOUNDARY.finditer(text)] == \
+            [m.end() for m in sentence.finditer(text)], text
+        for start in range(len(text) + 1):
+            assert [m.end() for m in KEYWORD_BOUNDARY.finditer(text, max(start - 1, 0))] == \
+                [m.end() for m in keyword.finditer(text, start)], (text, start)
+
+
+def test_sentence_split_as_the_look_behind_split_with_abbreviations_protected():
+    from reviewgraph.parser import ABBREVIATIONS, _split_sentences
+
+    split = re.compile(r"(?<=[.!?])[\u2019\u201d'\")]?\s+(?=[A-Z\u2018'\"(>])")
+    for text in _odd_texts():
+        protected = text
+        for abbreviation in ABBREVIATIONS:
+            protected = protected.replace(abbreviation, abbreviation.replace(".", "\x00"))
+        expected = [part.replace("\x00", ".") for part in split.split(protected)]
+        assert _split_sentences(text) == expected, text
+
+
+def test_only_the_text_after_the_last_sentence_end_can_be_a_keyword_list():
+    from reviewgraph.parser import KEYWORD_BOUNDARY
+
+    texts = _odd_texts() + ["Training. infants, alcohol, bruising", "a. b, c, d. e, f, g"]
+    for text in texts:
+        boundaries = list(KEYWORD_BOUNDARY.finditer(text))
+        assert not any(looks_like_keywords(text[m.end():]) for m in boundaries[:-1]), text
+
+
+def test_furniture_and_item_cleaning_as_their_plain_forms():
+    from reviewgraph.parser import FURNITURE, HELPLINE, _clean_item, is_furniture
+
+    def plain_furniture(text: str) -> bool:
+        if HELPLINE.search(text) and len(text) < 400:
+            return True
+        return len(text) <= 80 and any(pattern.search(text) for pattern in FURNITURE)
+
+    def plain_clean(item: str) -> str:
+        item = re.sub(r"^(?:and|or|also)\s+", "", item.strip())
+        item = re.sub(r"[\s;,]+(?:and|or)$", "", item)
+        return item.strip().rstrip(";,").rstrip(".").strip()
+
+    texts = _odd_texts() + ["Skip to main content", "Call our helpline", "Cookies", "Yes",
+                            "Contact the NSPCC helpline on 0808 800 5000", "Page 2 of 3"]
+    for text in texts:
+        assert is_furniture(text) == plain_furniture(text), text
+        assert _clean_item(text) == plain_clean(text), text

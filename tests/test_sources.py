@@ -119,3 +119,15 @@ def test_missing_folder_whitespace_and_control_characters(tmp_path):
     only_markup.write_text("<html><script>x()</script></html>", encoding="utf-8")
     with pytest.raises(ReviewGraphError, match="no readable text"):
         read_page(only_markup)
+
+
+def test_text_lines_collapse_every_kind_of_white_space():
+    import re
+
+    from reviewgraph.sources import text_lines
+
+    spaces = [chr(code) for code in range(0x3000 + 1) if chr(code).isspace()]
+    text = "\n".join(f"{space}a{space}{space}b{space}" for space in spaces) + "\n\u00a0\n x \t y"
+    expected = [line for line in (re.sub(r"\s+", " ", raw.replace("\u00a0", " ")).strip()
+                                  for raw in text.splitlines()) if line]
+    assert [line.text for line in text_lines(text)] == expected

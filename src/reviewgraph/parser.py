@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from reviewgraph.agencies import AgencyMatcher, default_matcher
+from reviewgraph.agencies import AgencyMatcher, default_matcher, word_alternation
 from reviewgraph.errors import Problem, ReviewGraphError
 from reviewgraph.paths import REFERENCE_DIR
 from reviewgraph.records import Child, Children, Recommendation, Record, SourceRef
@@ -112,10 +112,16 @@ MAKES_RECOMMENDATIONS = re.compile(
 )
 PUBLISHER = re.compile(r"^(?:Published by |Publisher:\s*)?(?:the )?NSPCC on behalf of\b", re.I)
 BULLET = re.compile(r"^(?:[-\u2022*\u00b7\u25aa\u2013\u2014]|\d{1,2}[.)]|[a-z][.)])\s+")
-# A boundary where a new field may start inside a line: after a sentence end.
-SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?\u2019\u201d'\")])\s+(?=[A-Z>])")
-KEYWORD_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=\S)")
-SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\u2019\u201d'\")]?\s+(?=[A-Z\u2018'\"(>])")
+# A boundary where a new field may start inside a line: after a sentence end (only a match's
+# end is used). The sentence end is matched rather than looked behind for: a pattern starting
+# with a character class lets the engine skip to the next such character, while one starting
+# with a look-behind is tried at every position (several times slower on long lines). The
+# matches end where those of "(?<=[.!?...])\s+..." did, as a sentence end is never part of
+# the previous match (which ends in white space).
+SENTENCE_BOUNDARY = re.compile(r"[.!?\u2019\u201d'\")]\s+(?=[A-Z>])")
+KEYWORD_BOUNDARY = re.compile(r"[.!?]\s+(?=\S)")
+# Splits sentences; the captured sentence end is joined back to its sentence (_split_sentences).
+SENTENCE_SPLIT = re.compile(r"([.!?])[\u2019\u201d'\")]?\s+(?=[A-Z\u2018'\"(>])")
 ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "No.", "St.", "Dr.", "Mr.", "Mrs.", "Ms.", "vs.")
 
 FURNITURE = [
@@ -132,7 +138,12 @@ FURNITURE = [
         r"^(?:previous|next)(?: page)?$", r"^page \d+(?: of \d+)?$", r"^yes$|^no$",
     )
 ]
+# The same patterns as one alternation: a search of it matches where any of them would.
+_ANY_FURNITURE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in FURNITURE), re.I)
 HELPLINE = re.compile(r"0808 800 5000|help@nspcc\.org\.uk|\bhelpline\b", re.I)
+# What HELPLINE needs in a line of ASCII text, lower-cased (there re.I is plain ASCII case):
+# plain substring tests rule out most lines far faster than the case-insensitive search.
+_HELPLINE_WORDS = ("0808 800 5000", "help@nspcc.org.uk", "helpline")
 
 # Words that open an imperative recommendation ("develop a plan to ..."): such an item has no
 # subject of its own, so text before its first "to" is not an addressee.
@@ -255,9 +266,17 @@ class _Entry:
 
 def is_furniture(text: str) -> bool:
     """Page furniture: navigation, notices and the helpline box around the entries."""
-    if HELPLINE.search(text) and len(text) < 400:
+    if len(text) < 400 and _may_name_helpline(text) and HELPLINE.search(text):
         return True
-    return len(text) <= 80 and any(pattern.search(text) for pattern in FURNITURE)
+    return len(text) <= 80 and _ANY_FURNITURE.search(text) is not None
+
+
+def _may_name_helpline(text: str) -> bool:
+    """False only where HELPLINE cannot match (outside ASCII, the search decides)."""
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(words in lowered for words in _HELPLINE_WORDS)
 
 
 def parse_heading(
@@ -377,7 +396,7 @@ def _looks_like_entry_text(text: str) -> bool:
         return True
     return any(
         classify_label(match["label"]) in {"learning", "recommendations", "keywords"}
-        for match in (LABEL.match(piece) for piece in _sentence_starts(text))
+        for match in (_label_match(piece) for piece in _sentence_starts(text))
         if match
     )
 
@@ -405,26 +424,37 @@ def _sentence_starts(text: str) -> list[str]:
     return [text[start:] for start in starts]
 
 
+# The label words of each field (classify_label). Patterns used in every entry are compiled
+# here once: module-level re.fullmatch(str, ...) looks each one up in re's cache on every call.
+KEYWORDS_LABEL = re.compile(r"(?:key ?words?|tags|subjects?|subject headings?)")
+LEARNING_LABEL = re.compile(r"\b(?:learning|lessons?|issues|findings|themes)\b")
+BACKGROUND_LABEL = re.compile(r"(?:case |family )?(?:background|context|history)")
+MODEL_LABEL = re.compile(r"(?:review )?(?:model|methodology|method|approach)(?: used)?")
+SUMMARY_LABEL = re.compile(r"(?:case )?(?:summary|overview|description)")
+REVIEW_TYPE_LABEL = re.compile(r"(?:review type|type of review|type)")
+PUBLISHER_LABEL = re.compile(r"(?:publisher|published by)")
+
+
 def classify_label(label: str) -> str | None:
     """Which field a label introduces, by its words; None when it is no field label."""
     words = label.casefold().strip()
     if len(words.split()) > 12:
         return None
-    if re.fullmatch(r"(?:key ?words?|tags|subjects?|subject headings?)", words):
+    if KEYWORDS_LABEL.fullmatch(words):
         return "keywords"
     if "recommendation" in words:
         return "recommendations"
-    if re.search(r"\b(?:learning|lessons?|issues|findings|themes)\b", words):
+    if LEARNING_LABEL.search(words):
         return "learning"
-    if re.fullmatch(r"(?:case |family )?(?:background|context|history)", words):
+    if BACKGROUND_LABEL.fullmatch(words):
         return "background"
-    if re.fullmatch(r"(?:review )?(?:model|methodology|method|approach)(?: used)?", words):
+    if MODEL_LABEL.fullmatch(words):
         return "model"
-    if re.fullmatch(r"(?:case )?(?:summary|overview|description)", words):
+    if SUMMARY_LABEL.fullmatch(words):
         return "summary"
-    if re.fullmatch(r"(?:review type|type of review|type)", words):
+    if REVIEW_TYPE_LABEL.fullmatch(words):
         return "review_type"
-    if re.fullmatch(r"(?:publisher|published by)", words):
+    if PUBLISHER_LABEL.fullmatch(words):
         return "publisher_note"
     return None
 
@@ -438,7 +468,7 @@ def _segments_of_line(line: NumberedLine, first_body_line: bool) -> list[_Segmen
     bullet = BULLET.match(text)
     if bullet:
         return [_Segment(line.number, "bullet", text[bullet.end():].strip())]
-    if line.tag == "li" and not LABEL.match(text) and not LINK.match(text):
+    if line.tag == "li" and not _label_match(text) and not LINK.match(text):
         return [_Segment(line.number, "bullet", text)]
     starts = [0] + [match.end() for match in SENTENCE_BOUNDARY.finditer(text)]
     cuts: list[tuple[int, _Segment]] = []
@@ -447,11 +477,17 @@ def _segments_of_line(line: NumberedLine, first_body_line: bool) -> list[_Segmen
         if segment is not None:
             cuts.append((start, segment))
     # A keyword list without its label may end a paragraph: "... training. infants, alcohol, ..."
+    # Only the text after the last sentence end can be one: text after an earlier one holds a
+    # later sentence end followed by white space, which looks_like_keywords rejects; and a
+    # list needs two commas (most paragraphs have none).
     last_start = cuts[-1][0] if cuts else 0
-    for match in KEYWORD_BOUNDARY.finditer(text, last_start):
-        if looks_like_keywords(text[match.end():]):
-            cuts.append((match.end(), _Segment(line.number, "keywords", text[match.end():])))
-            break
+    if text.count(",", last_start) >= 2:
+        # One character earlier: the pattern matches the sentence end before the space.
+        boundaries = list(KEYWORD_BOUNDARY.finditer(text, max(last_start - 1, 0)))
+        if boundaries and looks_like_keywords(text[boundaries[-1].end():]):
+            keywords_start = boundaries[-1].end()
+            cuts.append((keywords_start,
+                         _Segment(line.number, "keywords", text[keywords_start:])))
     if not cuts or cuts[0][0] != 0:
         end = cuts[0][0] if cuts else len(text)
         cuts.insert(0, (0, _Segment(line.number, "text", text[:end].strip())))
@@ -473,6 +509,15 @@ def _segments_of_line(line: NumberedLine, first_body_line: bool) -> list[_Segmen
     return segments
 
 
+def _label_match(text: str) -> re.Match[str] | None:
+    """LABEL.match, answered without the pattern where the text has no colon: the pattern
+    tries up to 110 characters before giving up, and most sentences are not labels."""
+    return LABEL.match(text) if ":" in text else None
+
+
+PUBLISHER_PREFIX = re.compile(r"^(?:Publisher:\s*|Published by\s+)")
+
+
 def _strip_label(segment: _Segment, piece: str) -> str:
     if segment.kind == "field" and segment.label is not None:
         match = LABEL.match(piece)
@@ -480,7 +525,7 @@ def _strip_label(segment: _Segment, piece: str) -> str:
     if segment.kind == "link":
         return piece
     if segment.kind == "publisher":
-        return re.sub(r"^(?:Publisher:\s*|Published by\s+)", "", piece.strip()).rstrip(". ")
+        return PUBLISHER_PREFIX.sub("", piece.strip()).rstrip(". ")
     return piece
 
 
@@ -490,7 +535,7 @@ def _segment_at(piece: str, line_number: int, is_line_start: bool) -> _Segment |
         return _Segment(line_number, "link", piece.strip(), label=link["document"].strip())
     if PUBLISHER.match(piece):
         return _Segment(line_number, "publisher", piece)
-    label = LABEL.match(piece)
+    label = _label_match(piece)
     if label:
         kind = classify_label(label["label"])
         if kind is not None:
@@ -508,10 +553,13 @@ PROSE_WORDS = _word_set(
 )
 
 
+SENTENCE_END_INSIDE = re.compile(r"[.!?]\s")
+
+
 def looks_like_keywords(text: str) -> bool:
     """A keyword line without its label: three or more short comma-separated phrases."""
     text = text.strip().rstrip(".")
-    if ":" in text or ";" in text or re.search(r"[.!?]\s", text):
+    if ":" in text or ";" in text or SENTENCE_END_INSIDE.search(text):
         return False
     items = [item.strip() for item in text.split(",")]
     if len(items) < 3 or any(not item for item in items):
@@ -530,18 +578,43 @@ def looks_like_keywords(text: str) -> bool:
 
 
 # --- lists ----------------------------------------------------------------------------------
+LEADING_CONJUNCTION = re.compile(r"^(?:and|or|also)\s+")
+TRAILING_CONJUNCTION = re.compile(r"[\s;,]+(?:and|or)$")
+
+
 def _clean_item(item: str) -> str:
     item = item.strip()
-    item = re.sub(r"^(?:and|or|also)\s+", "", item)
-    item = re.sub(r"[\s;,]+(?:and|or)$", "", item)
+    item = LEADING_CONJUNCTION.sub("", item)
+    # The pattern is tried at every space of the item; it can only match an item ending in
+    # "and" or "or" ($ could also match before a final newline, but the item is stripped).
+    if item.endswith(("and", "or")):
+        item = TRAILING_CONJUNCTION.sub("", item)
     return item.strip().rstrip(";,").rstrip(".").strip()
 
 
+# What any sentence split needs (SENTENCE_SPLIT without its look-ahead): most list items are
+# one sentence, and then the abbreviations need no protecting.
+_MAY_SPLIT = re.compile(r"[.!?][\u2019\u201d'\")]?\s")
+
+
 def _split_sentences(text: str) -> list[str]:
+    if "\x00" not in text and not _MAY_SPLIT.search(text):
+        return [text]
     protected = text
     for abbreviation in ABBREVIATIONS:
         protected = protected.replace(abbreviation, abbreviation.replace(".", "\x00"))
-    return [part.replace("\x00", ".") for part in SENTENCE_SPLIT.split(protected)]
+    # split() gives [sentence, its end, sentence, its end, ..., last sentence]
+    parts = SENTENCE_SPLIT.split(protected)
+    sentences = [parts[index] + parts[index + 1] for index in range(0, len(parts) - 1, 2)]
+    sentences.append(parts[-1])
+    if "\x00" in protected:
+        return [sentence.replace("\x00", ".") for sentence in sentences]
+    return sentences
+
+
+COMMA_LIST = re.compile(r",\s*|\s+and\s+(?=[^,]*$)")
+KEYWORD_SEPARATOR = re.compile(r"[,;]")
+ADDRESSEE_SEPARATOR = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 
 
 def split_items(text: str, comma_lists: bool = False) -> list[str]:
@@ -553,7 +626,7 @@ def split_items(text: str, comma_lists: bool = False) -> list[str]:
             if item:
                 items.append(item)
     if comma_lists and len(items) == 1 and ";" not in text:
-        parts = [p.strip() for p in re.split(r",\s*|\s+and\s+(?=[^,]*$)", items[0])]
+        parts = [p.strip() for p in COMMA_LIST.split(items[0])]
         if len(parts) >= 3 and all(0 < len(p.split()) <= 6 for p in parts):
             return [_clean_item(p) for p in parts]
     return items
@@ -562,7 +635,7 @@ def split_items(text: str, comma_lists: bool = False) -> list[str]:
 def split_keywords(text: str) -> list[str]:
     return [
         keyword
-        for keyword in (k.strip().rstrip(".").strip() for k in re.split(r"[,;]", text))
+        for keyword in (k.strip().rstrip(".").strip() for k in KEYWORD_SEPARATOR.split(text))
         if keyword
     ]
 
@@ -596,7 +669,7 @@ def _is_subject(who: str) -> bool:
 def split_addressees(who: str) -> list[str]:
     """'CAFCASS and ADCS' -> two addressees; 'health and social care partners' stays one."""
     who = who.strip().rstrip(",")
-    parts = [part.strip() for part in re.split(r",\s*(?:and\s+)?|\s+and\s+", who) if part.strip()]
+    parts = [part.strip() for part in ADDRESSEE_SEPARATOR.split(who) if part.strip()]
     if len(parts) > 1 and all(
         part[0].isupper() or part.split()[0].casefold() in SUBJECT_STARTERS for part in parts
     ):
@@ -638,19 +711,21 @@ def make_recommendations(
     return recommendations
 
 
+MAKES_RECOMMENDATIONS_ON = re.compile(
+    r"^(?:It\s+)?(?:Makes|Made|Includes)\s+(?:\w+\s+)?recommendations?\s+"
+    r"(?:(?:to|for)\s+(?P<who>.+?)\s+)?"
+    r"(?:on|about|regarding|around|covering|including|in relation to|relating to|to|that)\s+"
+    r"(?P<rest>.+)$",
+    re.I,
+)
+
+
 def _makes_recommendations_items(text: str) -> tuple[str | None, str]:
     """'Makes recommendations to the LSCB on: a; b' -> ('the LSCB', 'a; b')."""
     if ":" in text:
         head, _, rest = text.partition(":")
         return label_addressee(head), rest
-    match = re.match(
-        r"^(?:It\s+)?(?:Makes|Made|Includes)\s+(?:\w+\s+)?recommendations?\s+"
-        r"(?:(?:to|for)\s+(?P<who>.+?)\s+)?"
-        r"(?:on|about|regarding|around|covering|including|in relation to|relating to|to|that)\s+"
-        r"(?P<rest>.+)$",
-        text,
-        re.I,
-    )
+    match = MAKES_RECOMMENDATIONS_ON.match(text)
     if not match:
         return None, ""
     who = match["who"].strip() if match["who"] else None
@@ -659,18 +734,28 @@ def _makes_recommendations_items(text: str) -> tuple[str | None, str]:
 
 # --- facts from the summary -------------------------------------------------------------------
 def _sentences(text: str | None) -> list[str]:
-    return [s.strip() for s in _split_sentences(text or "") if s.strip()]
+    return list(_stripped_sentences(text or ""))
+
+
+@lru_cache(maxsize=64)
+def _stripped_sentences(text: str) -> tuple[str, ...]:
+    # An entry's summary is split for its outcome sentences and again for its review type.
+    return tuple(sentence.strip() for sentence in _split_sentences(text) if sentence.strip())
+
+
+CHILD_IN_BRACKETS = re.compile(rf"\(({CHILD_PREFIXES}\s+[^)]+)\)")
+NAME_SEPARATOR = re.compile(r"\s*(?:,|\band\b|&)\s*")
 
 
 def child_pseudonyms(title: str) -> list[str]:
     """The children a title names by pseudonym, or [] for a topic title."""
-    candidates = [m.group(1) for m in re.finditer(rf"\(({CHILD_PREFIXES}\s+[^)]+)\)", title)]
+    candidates = [m.group(1) for m in CHILD_IN_BRACKETS.finditer(title)]
     text = candidates[0] if candidates else title.strip()
     match = CHILD_TITLE.match(text)
     if not match:
         return []
     prefix = match["prefix"]
-    names = [n.strip() for n in re.split(r"\s*(?:,|\band\b|&)\s*", match["names"]) if n.strip()]
+    names = [n.strip() for n in NAME_SEPARATOR.split(match["names"]) if n.strip()]
     if not prefix and any(name.split()[0] in NOT_CHILD_WORDS for name in names):
         return []
     if prefix:
@@ -736,18 +821,28 @@ def find_incident_date(sentences: list[str]) -> str | None:
     return None
 
 
+# Per review type: its name anywhere in a title (case-sensitive where the pattern has an
+# acronym with \b), and its name opening a summary's first sentence.
+_REVIEW_TYPE_PATTERNS = [
+    (
+        review_type,
+        re.compile(rf"(?:{pattern})", re.I if "\\b" not in pattern else 0),
+        re.compile(
+            rf"^(?:(?:A|An|The|This)\s+)?(?:(?:concise|extended|local|multi-agency|joint|"
+            rf"rapid)\s+)*(?:{pattern})",
+            re.I,
+        ),
+    )
+    for review_type, pattern in REVIEW_TYPES
+]
+
+
 def find_review_type(title: str, summary: str | None, stated: str | None) -> str | None:
     if stated:
         return stated.strip().rstrip(".").casefold()
     first = _sentences(summary)[0] if summary else ""
-    for review_type, pattern in REVIEW_TYPES:
-        names_in_title = re.search(rf"(?:{pattern})", title, re.I if "\\b" not in pattern else 0)
-        if names_in_title or re.match(
-            rf"^(?:(?:A|An|The|This)\s+)?(?:(?:concise|extended|local|multi-agency|joint|"
-            rf"rapid)\s+)*(?:{pattern})",
-            first,
-            re.I,
-        ):
+    for review_type, in_title, opening in _REVIEW_TYPE_PATTERNS:
+        if in_title.search(title) or opening.match(first):
             return review_type
     return None
 
@@ -822,7 +917,6 @@ def _compiled(pattern: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
 
-_WORD_START = re.compile(r"(?<![\w-])\w+")
 _NAME_START = re.compile(r"\w+")
 
 
@@ -852,6 +946,19 @@ def _place_pattern(known_places: frozenset[str]) -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=8)
+def _place_words(known_places: frozenset[str]) -> re.Pattern[str]:
+    """The words that begin a known name (the keys of _place_lookup), as whole words at a
+    word start: one scan finds them instead of a Python step for every word of the text.
+    The word-start test (no word character or hyphen before) is made after the first
+    character, as a look-behind over it and the character before, so that the pattern starts
+    with the names' first characters (nearly all capitals) and the scan skips the rest."""
+    first_words = _place_lookup(known_places) or ()
+    return re.compile(
+        word_alternation(first_words, after_first=r"(?<![\w-][\s\S])") + r"(?!\w)"
+    )
+
+
 def _place_names(text: str, known_places: frozenset[str]) -> Iterable[str]:
     """The known names in the text, left to right, not overlapping, the longest at each
     place: what one pattern of every name (longest first, not inside a word or a hyphenated
@@ -862,11 +969,13 @@ def _place_names(text: str, known_places: frozenset[str]) -> Iterable[str]:
         return
     resume = 0
     length = len(text)
-    for word in _WORD_START.finditer(text):
+    # Word starts (a word character after none and after no hyphen) whose word begins a name;
+    # a word that begins none has no names to try.
+    for word in _place_words(known_places).finditer(text):
         start = word.start()
         if start < resume:
             continue
-        for name in lookup.get(word.group(0), ()):
+        for name in lookup[word.group(0)]:
             end = start + len(name)
             if text.startswith(name, start) and (
                     end == length or not (text[end] == "-" or _WORD_CHAR.match(text[end]))):
