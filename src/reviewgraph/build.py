@@ -31,6 +31,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import pickle
 import re
 import shutil
 import tempfile
@@ -74,6 +75,8 @@ PAGES_FILE = "pages.json"
 REPORT_FILE = "report.json"
 OUTPUT_FILES = (TURTLE_FILE, NTRIPLES_FILE, NQUADS_FILE, JSONLD_FILE, PAGES_FILE, REPORT_FILE)
 PAGE_SUFFIXES = (".txt", ".html", ".htm")
+# A file's content to write: text, or its UTF-8 in parts.
+Content = str | list[bytes]
 SHARED_GRAPH = "graph/_shared"  # {base}graph/_shared; no page stem slugifies to "_shared"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_TYPE = str(RDF.type)
@@ -292,6 +295,8 @@ def _turtle_iri(written: str, cache: dict[str, str]) -> str:
 
 
 def _turtle_object(written: str, cache: dict[str, str]) -> str:
+    if written[-1] == '"':  # a plain string: as in N-Triples
+        return written
     if written.startswith("<"):
         return _turtle_iri(written, cache)
     head, sep, datatype = written.rpartition("^^")
@@ -378,7 +383,10 @@ def _jsonld_node(subject: str, predicates: dict[str, list[str]], cache: dict[str
 def _jsonld_value_text(written: str, cache: dict[str, str]) -> str:
     """The JSON text of _jsonld_value(written); kept in `cache` unless a plain string (IRIs,
     line numbers, years and dates recur; text rarely does)."""
-    if written[-1] != '"':
+    if written[-1] == '"':
+        if "\\" not in written and written.isprintable():
+            return written  # nothing to escape in JSON either: the N-Triples text as it is
+    else:
         text = cache.get(written)
         if text is not None:
             return text
@@ -755,6 +763,31 @@ def _chunk_work(paths: list[Path]) -> _ChunkResult:
                         classes, count)
 
 
+def _chunk_to_file(paths: list[Path], folder: str) -> str:
+    """_chunk_work, its result pickled into a new file in `folder`; the file's name. (A chunk
+    sends ~130 MB of pieces; through the pool's pipe that cost this process more CPU than
+    the rest of its work, through a file a fraction.)"""
+    result = _chunk_work(paths)
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".pickle", delete=False) as file:
+        pickle.dump(result, file, protocol=pickle.HIGHEST_PROTOCOL)
+    return file.name
+
+
+def _scratch() -> str | None:
+    """Where chunk results wait to be read: in memory (/dev/shm) where there is such a
+    folder, as writing a new file there costs a sixth of the disk's here; else the default
+    temporary folder. Results are read in order, each removed once read."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+
+
+def _load_chunk(name: str) -> _ChunkResult:
+    path = Path(name)
+    result = pickle.loads(path.read_bytes())
+    path.unlink()
+    return result
+
+
 def _merged(sorted_lists: Iterable[list[str]]) -> list[str]:
     """The distinct lines of the lists, sorted. Sorting their concatenation merges the lists'
     sorted runs (several times faster than sorting a set of them when they are sorted)."""
@@ -804,10 +837,13 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     # At least two chunks a worker, so one finishing early finds more work.
     chunks = _chunks(page_paths, max(2 * workers, -(-size // CHUNK_BYTES)))
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_init_chunk_worker, initargs=(shared,)) as pool:
+    results: list[_ChunkResult] = []
+    with tempfile.TemporaryDirectory(prefix="reviewgraph-chunks-", dir=_scratch()) as folder, \
+            ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                initializer=_init_chunk_worker, initargs=(shared,)) as pool:
         try:
-            results: list[_ChunkResult] = list(pool.map(_chunk_work, chunks))
+            for name in pool.map(_chunk_to_file, chunks, itertools.repeat(folder)):
+                results.append(_load_chunk(name))  # while the workers go on
         except Exception:  # noqa: BLE001 - any failure: the one-process build reports it
             raise _Fallback from None
     lap("chunks")  # parse, graph, validation of the chunks' own nodes and formatting
@@ -881,16 +917,18 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     if states and page_problems:
         states[0].warnings[:0] = [p for problems in page_problems.values() for p in problems]
 
-    def graph_files(staging: Path, write: Callable[[str, str | bytes], None]) -> dict[str, str]:
-        # Every node's pieces are made; each file puts them in its own order.
+    def graph_files(staging: Path, write: Callable[[str, Content], None]) -> dict[str, str]:
+        # Every node's pieces are made; each file puts them in its own order (and is given
+        # in parts, not copied once more to put its head and tail on).
         blocks.sort(key=_nt_order)
-        write(NTRIPLES_FILE, b"\n".join(block[1] for block in blocks) + b"\n")
+        write(NTRIPLES_FILE, [b"\n".join([block[1] for block in blocks]), b"\n"])
         blocks.sort(key=_first)
-        write(TURTLE_FILE, _TURTLE_HEADER.encode("utf-8") + b"".join(block[2] for block in blocks))
+        write(TURTLE_FILE, [_TURTLE_HEADER.encode("utf-8"),
+                            b"".join([block[2] for block in blocks])])
         blocks.sort(key=_iri_order)
         head, tail = _jsonld_document(["\0"]).encode("utf-8").split(b"\0")
-        write(JSONLD_FILE, head + b",\n".join(block[3] for block in blocks) + tail)
-        write(NQUADS_FILE, b"".join(quads[graph] for graph in sorted(quads)))
+        write(JSONLD_FILE, [head, b",\n".join([block[3] for block in blocks]), tail])
+        write(NQUADS_FILE, [quads[graph] for graph in sorted(quads)])
         return {}
 
     report_ = _write_outputs(out_dir, base_iri, states, report, Changes(added=sorted(reviews)),
@@ -962,7 +1000,7 @@ def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
     by_subject = _by_subject(all_lines)
     named_graphs = {**graphs, base_iri + SHARED_GRAPH: shared_lines}
 
-    def graph_files(staging: Path, write: Callable[[str, str | bytes], None]) -> dict[str, str]:
+    def graph_files(staging: Path, write: Callable[[str, Content], None]) -> dict[str, str]:
         # The JSON-LD of a large build is made in a forked process while this one makes the
         # other files (each needs the lines by subject; the child groups them itself).
         jsonld_child = fork_call(lambda: _write_jsonld(staging / JSONLD_FILE, all_lines,
@@ -983,7 +1021,7 @@ def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
 def _write_outputs(out_dir: Path, base_iri: str, states: list[_PageState],
                    validation: ValidationReport, changes: Changes, triples: int,
                    classes: dict[str, int],
-                   graph_files: Callable[[Path, Callable[[str, str | bytes], None]],
+                   graph_files: Callable[[Path, Callable[[str, Content], None]],
                                          dict[str, str]],
                    ) -> BuildReport:
     """Write the build's files atomically: graph_files(staging, write) writes the graph files
@@ -1014,8 +1052,8 @@ def _write_outputs(out_dir: Path, base_iri: str, states: list[_PageState],
         hashes: dict[str, str] = {}
         pending: list[tuple[str, Future[str]]] = []
 
-        def write(name: str, text: str | bytes) -> None:
-            data = text.encode("utf-8") if isinstance(text, str) else text
+        def write(name: str, text: Content) -> None:
+            data = [text.encode("utf-8")] if isinstance(text, str) else text
             while len(pending) >= WRITES_AHEAD:
                 done, future = pending.pop(0)
                 hashes[done] = future.result()
@@ -1042,10 +1080,14 @@ def _write_outputs(out_dir: Path, base_iri: str, states: list[_PageState],
 WRITES_AHEAD = 2
 
 
-def _write_file(path: Path, data: bytes) -> str:
-    """Write the file; its sha256."""
-    path.write_bytes(data)
-    return hashlib.sha256(data).hexdigest()
+def _write_file(path: Path, parts: list[bytes]) -> str:
+    """Write the parts as one file; its sha256."""
+    digest = hashlib.sha256()
+    with path.open("wb") as file:
+        for part in parts:
+            digest.update(part)
+            file.write(part)
+    return digest.hexdigest()
 
 
 # Builds with at least this many triples write their JSON-LD in a forked process.
