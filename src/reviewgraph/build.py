@@ -58,6 +58,7 @@ from reviewgraph.graph import (
 from reviewgraph.paths import DEFAULT_BUILD_DIR, PROJECT_ROOT, SOURCES_DIR
 from reviewgraph.terms import DEFAULT_BASE_IRI, PREFIXES, ontology_graph
 from reviewgraph.validation import (
+    TripleIndex,
     ValidationReport,
     collect,
     combine,
@@ -728,25 +729,24 @@ def _chunk_work(paths: list[Path]) -> _ChunkResult:
                               shared.vocabularies, places, shared.agencies)  # type: ignore[arg-type]
     del parsed
     # Each page's triples are a set; their union is never made (hashing every triple again):
-    # the pages are indexed one by one for validation, and counted by their distinct lines.
-    page_sets = [page.triples for page in chunk.pages.values()]
-    owned = {s for triples in page_sets for s, _, _ in triples}
-    linked = {o for triples in page_sets for _, _, o in triples
-              if isinstance(o, URIRef) and o not in owned}
+    # the pages are indexed one by one (then counted by their distinct lines). What the chunk
+    # describes (owns), links to and types is read from that index, before the shared
+    # triples its nodes are validated against are added to it.
+    index = TripleIndex(*(page.triples for page in chunk.pages.values()))
+    owned = set(index.out)
+    linked = {o for by_predicate in index.out.values() for values in by_predicate.values()
+              for o in values if isinstance(o, URIRef) and o not in owned}
+    sources = [URIRef(iri) for iri in chunk.sources.values()]
+    rdf_type = index.canonical(RDF.type)
+    types = [(node, rdf_type, cls) for node in {*sources, *map(URIRef, chunk.reviews)}
+             for cls in index.values(node, rdf_type)]
+    sub_class = RDFS.subClassOf in index.predicates()
     places.used = {URIRef(iri) for page in chunk.pages.values()  # type: ignore[attr-defined]
                    for iri in page.places}
-    sources = [URIRef(iri) for iri in chunk.sources.values()]
-    local_shared = shared_triples(shared.vocabularies, places, chunk.keywords_seen,  # type: ignore[arg-type]
-                                  sources, chunk.reviews, 0)
-    validated = (validate_focus(page_sets[0], owned.__contains__,
-                                more=[*page_sets[1:], local_shared]) if page_sets else [])
-    del local_shared
-    linked_from_shared = {*sources, *(URIRef(review) for review in chunk.reviews)}
-    rdf_type = RDF.type
-    types = list({t for triples in page_sets for t in triples
-                  if t[0] in linked_from_shared and t[1] == rdf_type})
-    sub_class = RDFS.subClassOf in {p for triples in page_sets for _, p, _ in triples}
-    del page_sets
+    index.add(shared_triples(shared.vocabularies, places, chunk.keywords_seen,  # type: ignore[arg-type]
+                             sources, chunk.reviews, 0))
+    validated = validate_focus(index, owned.__contains__)
+    del index
 
     page_lines = {file: nt_lines(page.triples) for file, page in chunk.pages.items()}
     metadata = {file: replace(page, triples=set()) for file, page in chunk.pages.items()}

@@ -535,35 +535,48 @@ class _Unsupported(Exception):
     """A shape the fast engine does not compile (pyshacl validates it)."""
 
 
-class _Index:
+class TripleIndex:
     """The triples as subject -> predicate -> values (and, lazily, object -> subjects), with
-    the few graph methods _SourceFinder and _label use."""
+    the few graph methods _SourceFinder and _label use. What the fast engine validates; the
+    parallel build also reads what a chunk owns and links to from it."""
 
-    def __init__(self, triples: Iterable[Triple], *more: Iterable[Triple]) -> None:
+    def __init__(self, triples: Iterable[Triple] = frozenset(), *more: Iterable[Triple]) -> None:
         """The index of the triples and of each further part in `more` (a chunk's pages and
         shared triples), each part indexed on its own and then joined node by node, values
         already there left out. When every part is a set, each node's values are distinct as
         indexed, and need not be made distinct again at each look-up (which compares terms
         in Python)."""
-        out = _indexed(triples)
-        for part in more:
-            for s, by_predicate in _indexed(part).items():
-                have = out.get(s)
-                if have is None:
-                    out[s] = by_predicate
-                    continue
-                for p, values in by_predicate.items():
-                    existing = have.get(p)
-                    if existing is None:
-                        have[p] = values
-                    else:
-                        existing.extend(value for value in values if value not in existing)
-        self.out = out
-        self.distinct = all(isinstance(part, (set, frozenset)) for part in (triples, *more))
+        self.out = _indexed(triples)
+        self.distinct = isinstance(triples, (set, frozenset))
         self._inverse: dict[object, dict[object, list]] = {}
         self._linked_from: dict[object, list] | None = None
         self._terms: dict[object, object] | None = None
+        self._predicates: set = set()
         self.rdf_type, self.sub_class_of = _RDF_TYPE, _RDFS_SUBCLASS_OF
+        for part in more:
+            self.add(part)
+
+    def add(self, part: Iterable[Triple]) -> None:
+        """Index further triples."""
+        out = self.out
+        for s, by_predicate in _indexed(part).items():
+            have = out.get(s)
+            if have is None:
+                out[s] = by_predicate
+                continue
+            for p, values in by_predicate.items():
+                existing = have.get(p)
+                if existing is None:
+                    have[p] = values
+                else:
+                    existing.extend(value for value in values if value not in existing)
+        self.distinct = self.distinct and isinstance(part, (set, frozenset))
+        self._inverse, self._linked_from, self._terms = {}, None, None  # made again if asked
+
+    def predicates(self) -> set:
+        """Every predicate of the triples."""
+        self.canonical(_RDF_TYPE)
+        return self._predicates
 
     def canonical(self, term: object) -> object:
         """The index's own object for a predicate or class equal to `term` (a shape's term):
@@ -575,6 +588,7 @@ class _Index:
                 for predicate in by_predicate:
                     if predicate not in terms:
                         terms[predicate] = predicate
+            self._predicates = set(terms)
             self.rdf_type = terms.get(_RDF_TYPE, _RDF_TYPE)
             self.sub_class_of = terms.get(_RDFS_SUBCLASS_OF, _RDFS_SUBCLASS_OF)
             for by_predicate in self.out.values():
@@ -966,7 +980,7 @@ def _compiled_cached(directory: str) -> CompiledShapes:
     return compile_shapes(_shapes_cached(directory))
 
 
-def _focus_nodes(index: _Index, targets: list[tuple[object, object]]) -> list:
+def _focus_nodes(index: TripleIndex, targets: list[tuple[object, object]]) -> list:
     found: set = set()
     for predicate, target in targets:
         if predicate == SH.targetClass:
@@ -981,7 +995,7 @@ def _focus_nodes(index: _Index, targets: list[tuple[object, object]]) -> list:
     return list(found)
 
 
-def _run_property(index: _Index, check: _PropertyCheck, focus_nodes: Iterable,
+def _run_property(index: TripleIndex, check: _PropertyCheck, focus_nodes: Iterable,
                   found: list[_Found]) -> None:
     path, messages, severity = check.path, check.messages, check.severity
     if isinstance(path, tuple):
@@ -1053,7 +1067,7 @@ def _less_or_equal(value: object, bound: object) -> bool:
     return bool(left <= right)  # type: ignore[operator]
 
 
-def _run_fast(index: _Index, compiled: CompiledShapes,
+def _run_fast(index: TripleIndex, compiled: CompiledShapes,
               focus_filter: Callable[[object], bool] | None = None) -> list[_Found]:
     found: list[_Found] = []
     for check in compiled.checks:
@@ -1080,7 +1094,7 @@ def _run_fast(index: _Index, compiled: CompiledShapes,
     return found
 
 
-def _fast_results(index: _Index, found: list[_Found]) -> list[ValidationResult]:
+def _fast_results(index: TripleIndex, found: list[_Found]) -> list[ValidationResult]:
     finder = _SourceFinder(index)  # type: ignore[arg-type]
     results = []
     for item in found:
@@ -1099,7 +1113,7 @@ def _fast_results(index: _Index, found: list[_Found]) -> list[ValidationResult]:
     return results
 
 
-def _halves(index: _Index, compiled: CompiledShapes) -> tuple[CompiledShapes, CompiledShapes]:
+def _halves(index: TripleIndex, compiled: CompiledShapes) -> tuple[CompiledShapes, CompiledShapes]:
     """The checks in two parts of about equal work (focus nodes times property shapes)."""
     typed = index.inverse(RDF.type)
     costs = sorted(((sum(len(typed.get(o, ())) for p, o in check.targets
@@ -1159,7 +1173,7 @@ def validate_fast(
 ) -> ValidationReport:
     """The fast engine (see above); pyshacl for whatever it does not compile."""
     compiled = _compiled_cached(str(SHAPES_DIR)) if shapes is None else compile_shapes(shapes)
-    index = _Index(triples)
+    index = TripleIndex(triples)
     try:
         parallel = workers > 1 if workers is not None else len(triples) >= PARALLEL_FROM_TRIPLES
         if parallel and len(compiled.checks) > 1 and hasattr(os, "fork"):
@@ -1190,20 +1204,21 @@ def fast_engine_covers(shapes: Graph | None = None) -> bool:
     return compiled.fallback is None
 
 
-def validate_focus(triples: Iterable[Triple], focus_filter: Callable[[object], bool],
+def validate_focus(triples: Iterable[Triple] | TripleIndex,
+                   focus_filter: Callable[[object], bool],
                    inverse_paths: bool = True, more: Sequence[Collection[Triple]] = ()
                    ) -> list[ValidationResult] | None:
     """The fast engine's results for the focus nodes `focus_filter` keeps, with the project's
     shapes: what validating the whole graph reports about those nodes, provided the triples
     hold everything the checks of those nodes read (build.py's parallel build makes sure of
-    that); `more` are further parts of them (see _Index). None if the fast
+    that), or their TripleIndex; `more` are further parts of them. None if the fast
     engine cannot report them (pyshacl must validate the graph), or, with inverse_paths=False,
     if a kept node has a shape looking along an inverse path (the triples linking to it may be
     missing)."""
     compiled = _compiled_cached(str(SHAPES_DIR))
     if compiled.fallback is not None:
         return None
-    index = _Index(triples, *more)
+    index = triples if isinstance(triples, TripleIndex) else TripleIndex(triples, *more)
     if not inverse_paths:
         for check in compiled.checks:
             if any(isinstance(prop.path, tuple) for prop in check.properties) and any(
