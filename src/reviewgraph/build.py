@@ -298,12 +298,22 @@ def _turtle_iri(written: str, cache: dict[str, str]) -> str:
 def _turtle_object(written: str, cache: dict[str, str]) -> str:
     if written[-1] == '"':  # a plain string: as in N-Triples
         return written
-    if written.startswith("<"):
-        return _turtle_iri(written, cache)
-    head, sep, datatype = written.rpartition("^^")
-    if sep and datatype.startswith("<") and datatype.endswith(">") and head.endswith('"'):
-        return f"{head}^^{_turtle_iri(datatype, cache)}"
-    return written
+    text = cache.get(written)  # IRIs and typed values recur
+    if text is None:
+        if written.startswith("<"):
+            return _turtle_iri(written, cache)
+        text = written
+        head, sep, datatype = written.rpartition("^^")
+        if sep and datatype.startswith("<") and datatype.endswith(">") and head.endswith('"'):
+            text = f"{head}^^{_turtle_iri(datatype, cache)}"
+        cache[written] = text
+    return text
+
+
+def _turtle_objects(objects: list[str], cache: dict[str, str]) -> str:
+    if len(objects) == 1:
+        return _turtle_object(objects[0], cache)
+    return " ,\n        ".join([_turtle_object(o, cache) for o in objects])
 
 
 def _by_subject(lines: Sequence[str]) -> dict[str, dict[str, list[str]]]:
@@ -327,11 +337,11 @@ def _turtle_block(subject: str, predicates: dict[str, list[str]], cache: dict[st
     parts = []
     types = predicates.get(_TYPE_PREDICATE)
     if types is not None:
-        parts.append("a " + " ,\n        ".join(_turtle_object(o, cache) for o in types))
+        parts.append("a " + _turtle_objects(types, cache))
     for predicate, objects in predicates.items():
         if predicate != _TYPE_PREDICATE:
-            parts.append(_turtle_iri(predicate, cache) + " "
-                         + " ,\n        ".join(_turtle_object(o, cache) for o in objects))
+            parts.append(f"{cache.get(predicate) or _turtle_iri(predicate, cache)} "
+                         f"{_turtle_objects(objects, cache)}")
     return f"\n{_turtle_iri(subject, cache)}\n    " + " ;\n    ".join(parts) + " .\n"
 
 
@@ -362,22 +372,22 @@ def _jsonld_node(subject: str, predicates: dict[str, list[str]], cache: dict[str
     """One subject's JSON-LD node object (one line), properties and values sorted: the text
     json.dumps(..., ensure_ascii=False) gives, written directly (a build has a million values).
     `cache` keeps the JSON of IRIs and CURIEs already written."""
-    properties: dict[str, list[tuple[str, str]]] = {}
+    # Each key's values come from one predicate (no two predicates share a CURIE), in
+    # N-Triples order already, as in Turtle.
+    properties: dict[str, list[str]] = {}
     for predicate, objects in predicates.items():
         if predicate == _TYPE_PREDICATE:
-            types = [(o, _json_text(_curie(o[1:-1], cache))) for o in objects
-                     if o.startswith("<")]
+            types = [_json_text(_curie(o[1:-1], cache)) for o in objects if o.startswith("<")]
             if types:
-                properties.setdefault("@type", []).extend(types)
-            values = [(o, _jsonld_value_text(o, cache)) for o in objects if not o.startswith("<")]
+                properties["@type"] = types
+            values = [_jsonld_value_text(o, cache) for o in objects if not o.startswith("<")]
         else:
-            values = [(o, _jsonld_value_text(o, cache)) for o in objects]
+            values = [_jsonld_value_text(o, cache) for o in objects]
         if values:
-            properties.setdefault(_curie(predicate[1:-1], cache), []).extend(values)
-    # Each key's values come from one predicate, in N-Triples order already (as in Turtle).
+            properties[_curie(predicate[1:-1], cache)] = values
     members = [f'"@id": {_json_text(subject[1:-1])}']
     for key in sorted(properties):
-        members.append(f"{_json_text(key)}: [{', '.join(text for _, text in properties[key])}]")
+        members.append(f"{_json_text(key)}: [{', '.join(properties[key])}]")
     return "{" + ", ".join(members) + "}"
 
 

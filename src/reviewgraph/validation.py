@@ -631,8 +631,8 @@ class TripleIndex:
         return {s for c in classes for s in typed.get(c, ())}
 
     def has_class(self, node: object, cls: object) -> bool:
-        """Whether the node has the class or a subclass of it (`cls` best canonical)."""
-        self.canonical(cls)  # (makes rdf_type and sub_class_of the index's own)
+        """Whether the node has the class or a subclass of it (fastest with `cls` and the
+        index's terms canonical: see canonical())."""
         types = self.out.get(node, _EMPTY).get(self.rdf_type, ())
         if cls in types:
             return True
@@ -1070,6 +1070,7 @@ def _less_or_equal(value: object, bound: object) -> bool:
 def _run_fast(index: TripleIndex, compiled: CompiledShapes,
               focus_filter: Callable[[object], bool] | None = None) -> list[_Found]:
     found: list[_Found] = []
+    index.canonical(_RDF_TYPE)  # the index's own terms known before the checks look up
     for check in compiled.checks:
         focus_nodes = _focus_nodes(index, check.targets)
         if focus_filter is not None:
