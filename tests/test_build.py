@@ -289,6 +289,15 @@ def test_writers_escape_literals_and_turtle_parses(tmp_path: Path) -> None:
         assert isomorphic(Graph().parse(data=text, format=fmt), expected), fmt
 
 
+def test_merged_lines_are_sorted_and_distinct() -> None:
+    from reviewgraph.build import _merged
+
+    assert _merged([["<a> <p> 1 .", "<c> <p> 3 ."], ["<b> <p> 2 .", "<c> <p> 3 ."], []]) == \
+        ["<a> <p> 1 .", "<b> <p> 2 .", "<c> <p> 3 ."]
+    assert _merged([["<z> <p> 1 .", "<a> <p> 1 ."]]) == ["<a> <p> 1 .", "<z> <p> 1 ."]
+    assert _merged([]) == []
+
+
 def ntriples_text(lines: list[str]) -> str:
     return "".join(line + "\n" for line in lines)
 
