@@ -1,17 +1,24 @@
-"""The endpoint's pure parts: reading query text, content negotiation, result writers."""
+"""The endpoint's pure parts: reading query text, content negotiation, result writers, the
+service description."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import random
+from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 
 from reviewgraph.store import QueryResult
 from reviewgraph.web.conneg import GRAPH_FORMATS, HTML, RESULT_FORMATS, by_name, negotiate
+from reviewgraph.web.endpoint import SparqlEndpoint, _unquote
+from reviewgraph.web.executor import TripleCount
 from reviewgraph.web.results import write
+from reviewgraph.web.settings import Settings
 from reviewgraph.web.sparql_text import shape_of
 
 
@@ -51,6 +58,28 @@ def test_service_in_strings_iris_comments_and_names_is_not_a_service(text):
 
 def test_service_position():
     assert shape_of("SELECT * {\n  ?s ?p ?o .\n  SERVICE <x> {} }").service_at == (3, 3)
+
+
+def test_reading_up_to_the_first_keyword_agrees_with_reading_every_token():
+    """A text with no SERVICE is read only up to its first keyword (in one match, for ASCII);
+    with a SERVICE in a comment at its end, every token is read. Both must agree."""
+    pieces = ["PREFIX", "prefix", "BASE", "base", "PREFIXx", "BASE:", "prefix:", "ex:",
+              "ex:a", ":b", "_:b1", "_x", "a", "?v", "$w", "<http://x/>", "<a b>", "<",
+              '"s"', "'t'", '"""x"y"""', "'''a'''", '"', "'", "#c\n", "#", " ", "\n", "\t",
+              "{", "}", ".", "-", "%", "\\", "1", "SELECT", "ask", "Construct", "describe",
+              "INSERT", "delete", "WITH", "load", "é"]
+    rng = random.Random(6)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert shape_of(text) == shape_of(text + "\n# SERVICE"), text
+
+
+@pytest.mark.parametrize("raw", [
+    b"", b"plain", b"a+b", b"%41%42%43", b"%e2%82%ac+%E2%82%AC", b"100%", b"%4", b"%zz%41",
+    b"back\\slash%5Cx", b"%5C%78%34%31", b"\\x41", b"quote%27%22'\"", b"%00%ff\xff",
+    b"query=PREFIX%20ex%3A%20%3Chttp%3A%2F%2Fx%2F%3E%20SELECT%20*%20%7B%7D"])
+def test_form_decoding_is_urllibs(raw):
+    assert _unquote(raw) == unquote_to_bytes(raw.replace(b"+", b" "))
 
 
 @pytest.mark.parametrize(("accept", "offers", "expected"), [
@@ -119,3 +148,30 @@ def test_truncation_is_explicit():
     assert document["truncated"] is True and "row limit of 5" in document["note"]
     _, truncated, _ = write(solutions([ox.Literal(str(i)) for i in range(5)]), "json", 5)
     assert not truncated
+
+
+def describe(endpoint: SparqlEndpoint) -> rdflib.Graph:
+    """The service description `endpoint` gives a client asking /sparql for Turtle."""
+    answered: list[str] = []
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": "",
+               "HTTP_ACCEPT": "text/turtle", "HTTP_HOST": "rg.example", "wsgi.url_scheme": "http"}
+    body = b"".join(endpoint(environ, lambda status, headers: answered.append(status)))
+    assert answered == ["200 OK"]
+    return rdflib.Graph().parse(data=body, format="turtle")
+
+
+def test_the_service_description_gives_the_count_only_once_it_is_known():
+    """An external store is counted in the background (minutes at 100,000 reviews): until
+    then the description is whole but for void:triples, which it never guesses."""
+    count = TripleCount()
+    endpoint = SparqlEndpoint(Settings(), pool=None, page_app=None, triple_count=count)
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    service = rdflib.URIRef("http://rg.example/sparql")
+    triples = rdflib.URIRef("http://rdfs.org/ns/void#triples")
+    before = describe(endpoint)
+    assert (service, rdflib.RDF.type, sd.Service) in before
+    assert (None, sd.defaultGraph, None) in before
+    assert not list(before.objects(None, triples))
+    count.set(1234)
+    assert count.wait(0) == 1234
+    assert [int(n) for n in describe(endpoint).objects(None, triples)] == [1234]

@@ -20,7 +20,7 @@ import pytest
 from store_servers import StoreFarm, load, virtuoso_available
 
 from reviewgraph.build import NQUADS_FILE, NTRIPLES_FILE, build, read_nquads
-from reviewgraph.external import ExternalSparqlStore, iso_duration
+from reviewgraph.external import ExternalSparqlStore, _standard_results, iso_duration
 from reviewgraph.paths import SOURCES_DIR
 from reviewgraph.store import QueryFailed
 from reviewgraph.terms import DEFAULT_BASE_IRI
@@ -261,5 +261,37 @@ def test_a_store_serving_the_union_of_only_our_graphs_is_queried_without_a_datas
             assert [s["t"].value for s in store.query(titles).solutions or ()] == union_answer
         finally:
             store.close()
+    finally:
+        stop_store_server(server)
+
+
+@pytest.mark.parametrize(("answer", "read"), [
+    (b'{"head":{"vars":["t"]},"results":{"bindings":[{"t":{"type":"literal","value":"a"}},'
+     b'{}]}}', (["t"], None, 2)),
+    (b'{"head":{},"boolean":false}', ([], False, 1)),
+    (b'{"head":{"vars":[]},"results":{"bindings":[]}}', ([], None, 0)),
+    # Oxigraph server writes its time-out message into an answer it has begun streaming.
+    (b'{"head":{"vars":["t"]},"results":{"bindings":[{"t":{"type":"literal","value":"a"}}',
+     None),
+    (b'{"head":{"vars":["t"]},"results":{"bindings":[]}}Timeout', None),
+    (b'{"head":{"vars":["t"]},"results":{"bindings":[]}}{}', None),
+    (b'{"head":{"vars":["t"]}}', None), (b'[]', None), (b'\xff', None)])
+def test_only_a_whole_standard_answer_is_passed_on_as_it_is(answer: bytes, read):
+    """What the adapter may send on to a client without reading every term: a complete SPARQL
+    JSON document of the standard's shape; anything cut short or followed by more is read
+    term by term instead, and so fails as a broken-off answer."""
+    assert _standard_results(answer) == read
+
+
+def test_serving_a_store_without_our_graphs_says_so(tmp_path: Path):
+    from store_servers import start_oxigraph_server, stop_store_server
+
+    from reviewgraph.errors import ReviewGraphError
+    from reviewgraph.web import Settings, create_app
+
+    server = start_oxigraph_server(tmp_path / "empty")
+    try:
+        with pytest.raises(ReviewGraphError, match="holds no ReviewGraph graphs"):
+            create_app(Settings(store_url=server.store_url, log_requests=False))
     finally:
         stop_store_server(server)

@@ -10,6 +10,22 @@ with `--union-default-graph` that holds only our graphs (and nothing in its own 
 already serves exactly that union as its default graph: then queries go without a dataset,
 which Oxigraph answers several times faster at one graph per page (`_serves_our_union`).
 
+Passing answers on. A SELECT or ASK answer of Oxigraph server in SPARQL JSON is also kept as
+the store wrote it (`QueryResult.results_json`), once read whole and found a complete document
+of the standard's shape (`_standard_results`: not cut short, nothing after it, which is how
+Oxigraph server reports a time-out in an answer it has begun streaming); when the client asks
+for JSON and its rows are within the cap, the endpoint sends those bytes on
+(`web.results.write`), rather than reading every term into pyoxigraph's types and writing it
+again (11 us of CPU for a lookup's answer; checking it whole takes 3). Its solutions are there,
+read only if needed (another format, or more rows than the cap). Virtuoso's answers are never
+passed on: they need the fix-ups below, and its JSON differs from the standard's in places.
+
+Finding our graphs and counting them. Oxigraph server lists its named graphs at once; Virtuoso
+only by scanning its quads (about 10 s at 100,000 reviews), so the web app opens the store
+once per worker and its pages reuse it. Counting every triple of the union (`triple_count`)
+reads them all: about a minute on Virtuoso at 100,000 reviews, so the web app takes that count
+in the background and never waits for it to start (`web.executor.TripleCount`).
+
 Why our own small HTTP/1.1 client on the query path, not SPARQLWrapper (the project's client
 for SPARQL endpoints: `reviewgraph query` and `link`, and the tests) nor requests: this is the
 hot path of /sparql and of every page, and on a lookup the client's own CPU decides the
@@ -18,9 +34,11 @@ new urllib connection per query and re-encodes every parameter (~350 us CPU a qu
 http.client on a kept-alive connection ~110 us (its header parsing goes through the email
 package); `_Connections` (one kept-alive socket per thread, the request written in one send,
 Content-Length or chunked answers read from one buffer) a fraction of that. It also gives what
-SPARQLWrapper does not: the raw bytes for pyoxigraph's parsers, the response headers (Virtuoso
-reports a query cut short by its time limit only in `X-SQL-State`), exact control of method and
-body, and one deadline for the whole answer. Loading (Graph Store Protocol) uses requests.
+SPARQLWrapper does not: the raw bytes for pyoxigraph's parsers and for passing answers on, the
+response headers (Virtuoso reports a query cut short by its time limit only in `X-SQL-State`),
+exact control of method and body, and one deadline for the whole answer, enforced with the
+kernel's socket timeouts rather than Python's (which poll before every send and receive: see
+`_Connection`). Loading (Graph Store Protocol) uses requests.
 
 Store quirks handled here, never in callers (Oxigraph server's: see `_Connections.request`):
 - Virtuoso never answers a POST with `Content-Type: application/sparql-query`: queries go by GET,
@@ -55,8 +73,10 @@ the build no longer has; `apply_changes` replaces the graphs an incremental add 
 
 from __future__ import annotations
 
+import json
 import re
 import socket
+import struct
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -77,6 +97,10 @@ QUERY_TYPE = "application/sparql-query"
 EITHER = f"{RESULTS_JSON}, {NTRIPLES};q=0.9"  # a query's answer, whichever its form
 MAX_GET_URL = 4000  # longer requests go as a form POST (proxies and servers cap URL length)
 BATCH_TRIPLES = 20_000  # triples per Graph Store Protocol request when loading
+# Answers up to this size are checked whole to be passed on as they are (`_standard_results`);
+# larger ones are read term by term up to the row cap, as reading them whole into Python
+# objects would take several times their size in memory.
+PASS_ON_BYTES = 4 << 20
 
 _GRAPH_FORMATS = {"application/n-triples": ox.RdfFormat.N_TRIPLES,
                   "text/plain": ox.RdfFormat.N_TRIPLES,
@@ -147,29 +171,74 @@ class StoreUnreachable(OSError):
     """The connection to the store failed or broke off."""
 
 
+_TIMEVAL = struct.Struct("@ll")  # struct timeval: seconds, microseconds
+KERNEL_WAIT = 1.0  # seconds: the longest one send or receive waits before the deadline is checked
+
+
 class _Connection:
     """One kept-alive HTTP/1.1 connection: a request written in one send, the answer read
-    from one buffer (Content-Length, chunked, or up to the close)."""
+    from one buffer (Content-Length, chunked, or up to the close).
+
+    Plain HTTP connections are blocking sockets whose sends and receives the kernel stops
+    after KERNEL_WAIT (SO_SNDTIMEO, SO_RCVTIMEO), or sooner when the deadline is nearer; a
+    wait that runs out before the deadline is simply waited again. Why not Python's socket
+    timeout: a socket with one polls before every send and every receive, two more system
+    calls a query, each giving up the interpreter lock, which with several query threads in
+    a worker means more waits for the lock and more context switches; and setting the
+    kernel's timeout for every query's deadline would be two system calls made holding the
+    lock. So the kernel's timeout changes only near a deadline. HTTPS keeps Python's timeout
+    (TLS reads and writes do not map onto the kernel's)."""
 
     def __init__(self, host: str, port: int, https: bool, timeout: float):
         sock = socket.create_connection((host, port), timeout=timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.kernel_timeouts = not https
         if https:
             import ssl
 
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+        else:
+            sock.settimeout(None)  # blocking: the kernel's timeouts bound each call
         self.sock = sock
         self.buffer = b""
+        self._waits: dict[int, float] = {}  # the kernel's timeout now set, per option
 
-    def send(self, head: bytes, body: bytes | None) -> None:
-        self.sock.sendall(head + body if body else head)
-
-    def _more(self, deadline: float) -> None:
+    def _bound(self, deadline: float, option: int) -> None:
+        """Make the next send (SO_SNDTIMEO) or receive (SO_RCVTIMEO) give up by the deadline
+        at the latest; TimeoutError once it has passed."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError("the store's answer took longer than the time limit")
-        self.sock.settimeout(remaining)
-        block = self.sock.recv(1 << 18)
+        if not self.kernel_timeouts:
+            self.sock.settimeout(remaining)
+            return
+        wait = min(remaining, KERNEL_WAIT)
+        current = self._waits.get(option, 0.0)  # 0: none set yet (the kernel's "forever")
+        if current == 0.0 or current > remaining or (current < wait == KERNEL_WAIT):
+            seconds = int(wait)
+            microseconds = max(int((wait - seconds) * 1_000_000), 1)  # 0 would be no limit
+            self.sock.setsockopt(socket.SOL_SOCKET, option,
+                                 _TIMEVAL.pack(seconds, microseconds))
+            self._waits[option] = wait
+
+    def send(self, head: bytes, body: bytes | None, deadline: float) -> None:
+        data = memoryview(head + body if body else head)
+        while data:
+            self._bound(deadline, socket.SO_SNDTIMEO)
+            try:
+                sent = self.sock.send(data)
+            except BlockingIOError:  # the kernel's wait ran out; the deadline decides
+                continue
+            data = data[sent:]
+
+    def _more(self, deadline: float) -> None:
+        while True:
+            self._bound(deadline, socket.SO_RCVTIMEO)
+            try:
+                block = self.sock.recv(1 << 18)
+                break
+            except BlockingIOError:  # the kernel's wait ran out; the deadline decides
+                continue
         if not block:
             raise StoreUnreachable("the store closed the connection")
         self.buffer += block
@@ -265,8 +334,7 @@ class _Connections:
                 if connection is None:
                     connection = _Connection(self.host, self.port, self.https, timeout)
                     self._local.connection = connection
-                connection.sock.settimeout(max(deadline - time.monotonic(), 0.001))
-                connection.send(head, body)
+                connection.send(head, body, deadline)
                 answer, reusable = connection.receive(deadline)
             except (StoreUnreachable, ConnectionError) as error:
                 self.close()
@@ -454,6 +522,11 @@ class ExternalSparqlStore:
                 self._encoded_datasets[key] = encoded
         return encoded
 
+    def _solutions_when_read(self, content: bytes) -> Iterator[ox.QuerySolution]:
+        """The solutions of a SPARQL JSON answer, parsed only if someone reads them (not when
+        the answer is passed on as it is)."""
+        yield from self._guarded(self._read("SELECT", RESULTS_JSON, content))
+
     def _guarded(self, solutions: ox.QuerySolutions) -> Iterator[ox.QuerySolution]:
         """Solutions are read as the caller iterates; an answer that breaks off (Oxigraph
         server writes its time-out message into a result it has begun streaming) fails the
@@ -465,8 +538,11 @@ class ExternalSparqlStore:
                               "stopped the query at its own time limit") from error
 
     def _stopped(self) -> QueryFailed:
-        # The same words and status (503) as the embedded store's query processes give.
-        return QueryFailed(f"query stopped: it ran longer than the {self.timeout:g} s time "
+        # The same words and status (503) as the embedded store's query processes give. The
+        # limit named is ours, or the longer one this thread was given (`within`: the pages'
+        # queries, the start-up count); a request's shorter remainder still names ours.
+        limit = max(self.timeout, getattr(self._left, "seconds", self.timeout))
+        return QueryFailed(f"query stopped: it ran longer than the {limit:g} s time "
                            "limit. Narrow it (more specific patterns, fewer OPTIONALs, LIMIT) "
                            "and try again.", status=503)
 
@@ -483,11 +559,16 @@ class ExternalSparqlStore:
         query URL with the same messages (a 400, read as a syntax error), and answers with a
         media type that says the form; parsing it here too cost a sixth of a lookup's time
         in the app. SERVICE is refused here whatever the store."""
-        stripped = _LEXICAL.sub(" ", text)
-        if _SERVICE.search(stripped):
-            raise QueryFailed("SERVICE (federated query) is not allowed: this store adapter "
-                              "never lets a query contact other servers", syntax=True)
-        uses_graph = _GRAPH.search(stripped) is not None
+        uses_graph = False
+        # Comments, strings and IRIs are blanked out only if the words appear at all (most
+        # queries have neither): blanking can remove a match, never make one.
+        if _SERVICE.search(text) or _GRAPH.search(text):
+            stripped = _LEXICAL.sub(" ", text)
+            if _SERVICE.search(stripped):
+                raise QueryFailed("SERVICE (federated query) is not allowed: this store "
+                                  "adapter never lets a query contact other servers",
+                                  syntax=True)
+            uses_graph = _GRAPH.search(stripped) is not None
         if self.flavour is OXIGRAPH and not parse:
             return None, uses_graph
         try:
@@ -506,6 +587,12 @@ class ExternalSparqlStore:
                      named_graph_uris: Sequence[str] = ()):
         """The answer as pyoxigraph gives it: QuerySolutions, QueryBoolean (or a bool, for
         an ASK answered as a table) or a list of triples."""
+        form, media_type, content = self._fetch(text, default_graph_uris, named_graph_uris)
+        return self._read(form, media_type, content)
+
+    def _fetch(self, text: str, default_graph_uris: Sequence[str],
+               named_graph_uris: Sequence[str]) -> tuple[str, str, bytes]:
+        """(form, media type, content) of the store's answer, Virtuoso's quirks undone."""
         form, uses_graph = self._inspect(text)
         default = list(default_graph_uris) or self._dataset()
         # Named graphs matter only to GRAPH patterns; leaving them out of other queries spares
@@ -519,6 +606,9 @@ class ExternalSparqlStore:
         content = response.content
         if self.flavour is VIRTUOSO and DURATION.encode() in content:
             content = _virtuoso_durations(content, form == "CONSTRUCT")
+        return form, media_type, content
+
+    def _read(self, form: str, media_type: str, content: bytes):
         try:
             if form == "CONSTRUCT":
                 rdf_format = _GRAPH_FORMATS.get(media_type, ox.RdfFormat.N_TRIPLES)
@@ -533,7 +623,17 @@ class ExternalSparqlStore:
 
     def query(self, text: str, *, default_graph_uris: Sequence[str] = (),
               named_graph_uris: Sequence[str] = ()) -> QueryResult:
-        answer = self.native_query(text, default_graph_uris, named_graph_uris)
+        form, media_type, content = self._fetch(text, default_graph_uris, named_graph_uris)
+        if self.flavour is OXIGRAPH and media_type == RESULTS_JSON \
+                and len(content) <= PASS_ON_BYTES:
+            whole = _standard_results(content)
+            if whole is not None:
+                variables, boolean, rows = whole
+                return QueryResult(variables=variables, boolean=boolean,
+                                   solutions=None if boolean is not None else
+                                   self._solutions_when_read(content),
+                                   results_json=content, rows=rows)
+        answer = self._read(form, media_type, content)
         if isinstance(answer, ox.QuerySolutions):
             return QueryResult(variables=[v.value for v in answer.variables],
                                solutions=self._guarded(answer))
@@ -605,10 +705,11 @@ class ExternalSparqlStore:
         """The named graphs under {base}graph/ in the store, sorted."""
         prefix = graph_prefix(self.base_iri)
         # `GRAPH ?g {}` lists the named graphs without reading them (Oxigraph: instant at any
-        # size). Virtuoso answers it with nothing; there the scan below is fast (its GS index).
+        # size). Virtuoso answers it with nothing; there the scan below is fast (its GS index):
+        # 10 s at 100,000 reviews, and a third more with the prefix as a FILTER in the query,
+        # so the names are sorted out here.
         queries = ["SELECT ?g WHERE { GRAPH ?g { } }",
-                   "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                   f'FILTER(STRSTARTS(STR(?g), "{_string(prefix)}")) }}']
+                   "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"]
         if self.flavour is VIRTUOSO:
             queries.pop(0)
         saved, self.timeout = self.timeout, max(self.timeout, 120.0)
@@ -625,8 +726,9 @@ class ExternalSparqlStore:
             self.timeout = saved
         return []
 
-    def pages_view(self) -> PagesView:
-        return PagesView(self)
+    def pages_view(self, limit: float | None = None) -> PagesView:
+        """What the pages query through; `limit`: their own time limit, if not the store's."""
+        return PagesView(self, limit)
 
     # --- writing (load / add); never used by the web app ---------------------------------------
     def put_graph(self, graph: str, lines: Sequence[str], batch: int = BATCH_TRIPLES) -> None:
@@ -686,7 +788,6 @@ def _virtuoso_durations(content: bytes, graph: bool) -> bytes:
     if graph:
         return _NT_DURATION.sub(
             lambda m: f'"{iso_duration(m[1].decode())}"^^<{DURATION}>'.encode(), content)
-    import json
 
     document = json.loads(content)
     for binding in document.get("results", {}).get("bindings", []):
@@ -721,8 +822,27 @@ def iso_duration(text: str) -> str:
     return f"{sign}P{date}" + (f"T{time_part}" if time_part else "")
 
 
-def _string(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+def _standard_results(content: bytes) -> tuple[list[str], bool | None, int] | None:
+    """(variables, boolean, rows) of a SPARQL 1.1 JSON answer read whole, or None if it is
+    not one: cut short or followed by anything (Oxigraph server writes its time-out message
+    into an answer it has begun streaming), or not of the standard's shape. Oxigraph
+    server's answers are, term for term, what the endpoint writes itself (`results.write`),
+    so one that passes can be sent on as it is."""
+    try:
+        document = json.loads(content)
+    except ValueError:  # also UnicodeDecodeError
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("head"), dict):
+        return None
+    boolean = document.get("boolean")
+    if isinstance(boolean, bool):
+        return [], boolean, 1
+    variables = document["head"].get("vars")
+    results = document.get("results")
+    bindings = results.get("bindings") if isinstance(results, dict) else None
+    if not isinstance(variables, list) or not isinstance(bindings, list):
+        return None
+    return variables, None, len(bindings)
 
 
 def _table_boolean(answer: ox.QuerySolutions) -> bool:
@@ -737,14 +857,24 @@ class PagesView:
     """What the pages' `Sparql` helper calls: `query(text)` giving pyoxigraph's own result
     objects, and `quads_for_pattern` for the whole-graph downloads (default graph only)."""
 
-    def __init__(self, store: ExternalSparqlStore):
+    def __init__(self, store: ExternalSparqlStore, limit: float | None = None):
         self.external = store
+        self.limit = limit  # seconds each query may take (None: the store's time limit)
 
     def query(self, text: str):
         try:
-            return self.external.native_query(text)
+            return self._native_query(text)
         except QueryFailed as error:
             raise RuntimeError(error.message) from error
+
+    def _native_query(self, text: str):
+        # The whole answer has been read when native_query returns, so the limit is the
+        # calling thread's for this query only.
+        self.external.within(self.limit)
+        try:
+            return self.external.native_query(text)
+        finally:
+            self.external.within(None)
 
     def quads_for_pattern(self, subject=None, predicate=None, object=None,  # noqa: A002
                           graph_name=None) -> Iterator[ox.Quad]:
@@ -752,7 +882,7 @@ class PagesView:
             return f"?{name}" if value is None else str(value)
 
         pattern = f"{term(subject, 's')} {term(predicate, 'p')} {term(object, 'o')}"
-        triples = self.external.native_query(f"CONSTRUCT {{ {pattern} }} WHERE {{ {pattern} }}")
+        triples = self._native_query(f"CONSTRUCT {{ {pattern} }} WHERE {{ {pattern} }}")
         return (ox.Quad(t.subject, t.predicate, t.object) for t in triples)
 
 

@@ -38,12 +38,19 @@ class QueryResult:
 
     `solutions` and `triples` are lazy iterators: the caller decides how many to read (the
     row cap) so a huge result is never materialised.
+
+    `results_json`, when set, is a SELECT or ASK answer exactly as an external store wrote it
+    in SPARQL 1.1 JSON, read whole and found standard and complete, with its `rows`: asked
+    for JSON, the endpoint sends those bytes on as they are while `rows` is within its cap,
+    rather than reading every term and writing it again (`reviewgraph.external`).
     """
 
     variables: list[str] = field(default_factory=list)
     solutions: Iterator[ox.QuerySolution] | None = None
     boolean: bool | None = None
     triples: Iterator[ox.Triple] | None = None
+    results_json: bytes | None = None
+    rows: int = 0
 
     @property
     def is_graph(self) -> bool:

@@ -16,11 +16,10 @@ from types import SimpleNamespace
 
 from flask import Flask, jsonify
 
-from reviewgraph.errors import ReviewGraphError
 from reviewgraph.store import OxigraphStore
 from reviewgraph.terms import PREFIXES
 from reviewgraph.web.endpoint import UPDATE_PATHS, RequestLog, SparqlEndpoint
-from reviewgraph.web.executor import QueryPool, store_spec
+from reviewgraph.web.executor import QueryPool, TripleCount, store_spec
 from reviewgraph.web.settings import Settings
 
 EXTENSION = "reviewgraph"
@@ -32,7 +31,7 @@ class Service:
 
     settings: Settings
     pool: QueryPool
-    triple_count: int
+    triple_count: TripleCount  # its value is None while an external store is being counted
 
 
 def create_app(settings: Settings) -> Flask:
@@ -47,11 +46,7 @@ def create_app(settings: Settings) -> Flask:
     pool = QueryPool(spec, settings.executors, settings.query_timeout, settings.max_rows,
                      PREFIXES)
     try:
-        triple_count = pool.check()
-        if settings.store_url is not None and triple_count == 0:
-            raise ReviewGraphError(
-                f"the store at {settings.store_url} holds no ReviewGraph graphs (none under "
-                f"{settings.base_iri}graph/); fill it with `reviewgraph load --store URL`")
+        triple_count = pool.check(wait=COUNT_WAIT)
     except BaseException:
         pool.close()
         raise
@@ -60,11 +55,11 @@ def create_app(settings: Settings) -> Flask:
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
     app.extensions[EXTENSION] = Service(settings, pool, triple_count)
-    _register_blueprints(app, settings, spec)
+    _register_blueprints(app, settings, spec, pool)
 
     @app.get("/healthz")
     def healthz():
-        return jsonify(status="ok", triples=triple_count)
+        return jsonify(status="ok", triples=triple_count.value)  # null: not yet counted
 
     endpoint = SparqlEndpoint(settings, pool, app.wsgi_app, triple_count)
     dispatched = _Dispatch(endpoint, app.wsgi_app)
@@ -73,6 +68,10 @@ def create_app(settings: Settings) -> Flask:
 
 
 PAGES_LIMIT = 300.0  # seconds a page's own query may take on an external store
+# Seconds start-up waits for an external store's triple count: a small store starts with it
+# known, a large one (over a minute on Virtuoso at 100,000 reviews) starts serving at once
+# and gives the count once taken.
+COUNT_WAIT = 2.0
 
 
 def external_spec(settings: Settings) -> dict:
@@ -81,7 +80,7 @@ def external_spec(settings: Settings) -> dict:
             "timeout": settings.query_timeout, "prefixes": PREFIXES}
 
 
-def _register_blueprints(app: Flask, settings: Settings, spec: dict) -> None:
+def _register_blueprints(app: Flask, settings: Settings, spec: dict, pool: QueryPool) -> None:
     """Every blueprint of the site, in one place."""
     from reviewgraph.web.pages import register_pages
     from reviewgraph.web.query_page import blueprint as query_page
@@ -89,9 +88,8 @@ def _register_blueprints(app: Flask, settings: Settings, spec: dict) -> None:
     app.register_blueprint(query_page)
     # Pages query the store in-process: their queries are our own named .rq files, cheap and
     # trusted, so they skip the killable query processes that guard /sparql.
-    if spec["kind"] == "sparql":
-        from reviewgraph.external import ExternalSparqlStore
-
+    external = pool.external_store
+    if external is not None:
         # No build folder: the whole-graph downloads and the pages' validators then come
         # from the store itself, never from files that may not match it.
         pages_settings = SimpleNamespace(base_iri=settings.base_iri,
@@ -99,8 +97,9 @@ def _register_blueprints(app: Flask, settings: Settings, spec: dict) -> None:
         # Page queries get PAGES_LIMIT, not the /sparql limit: as on the embedded store (where
         # nothing stops them), they are our own, and the per-build reviews index they make at
         # start-up reads every review (a minute on an external store of 100,000 reviews).
-        pages_store = ExternalSparqlStore.from_spec({**spec, "timeout": PAGES_LIMIT})
-        register_pages(app, pages_store.pages_view(), pages_settings)
+        # They use the store the query slots opened: opening it again means finding its
+        # graphs again (about 10 s on Virtuoso at 100,000 reviews, in every worker).
+        register_pages(app, external.pages_view(PAGES_LIMIT), pages_settings)
     else:
         register_pages(app, OxigraphStore.open(Path(spec["path"])), settings)
 

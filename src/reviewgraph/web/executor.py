@@ -33,12 +33,19 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewgraph.errors import ReviewGraphError
+from reviewgraph.store import QueryFailed
+from reviewgraph.web.results import write
+
+if TYPE_CHECKING:
+    from reviewgraph.external import ExternalSparqlStore
 
 _HEADER = struct.Struct("!I")
-# Seconds the start-up check may take: an executor opening the store, then counting its
-# triples (over a minute on an external store of 100,000 reviews; not a user's query).
+# Seconds the start-up check may take (an executor opening the store, then counting its
+# triples), and the limit of an external store's count in the background: a minute alone on
+# Virtuoso at 100,000 reviews, longer beside other workers counting too; not a user's query.
 STARTUP_LIMIT = 300.0
 
 
@@ -55,6 +62,36 @@ class Outcome:
 
 class ExecutorStopped(Exception):
     pass
+
+
+class TripleCount:
+    """How many triples the served graph holds, once known (None until then).
+
+    The embedded store knows its size at once. An external store must count the union of our
+    graphs with a query that reads every triple: over a minute on Virtuoso at 100,000 reviews
+    (1,001 graphs), and several minutes with every worker counting at once. So the app never
+    waits for that count to start serving; it is taken in the background and shown when known
+    (the service description, the query page and /healthz leave it out until then). A count
+    that fails (e.g. the store's own time limit is shorter) stays unknown: never a guess."""
+
+    def __init__(self, value: int | None = None):
+        self._value = value
+        self._known = threading.Event()
+        if value is not None:
+            self._known.set()
+
+    @property
+    def value(self) -> int | None:
+        return self._value
+
+    def set(self, value: int) -> None:
+        self._value = value
+        self._known.set()
+
+    def wait(self, seconds: float) -> int | None:
+        """The count, after waiting at most `seconds` for it."""
+        self._known.wait(seconds)
+        return self._value
 
 
 # --- the worker side --------------------------------------------------------------------------
@@ -131,6 +168,11 @@ class QueryPool:
         for _ in range(size):
             self._idle.put(self._spawn())
 
+    @property
+    def external_store(self) -> ExternalSparqlStore | None:
+        """The external store the query slots query (None: the embedded store)."""
+        return self._slots.store if self._slots is not None else None
+
     def _spawn(self) -> _Executor:
         executor = _Executor(self.spec)
         with self._lock:
@@ -145,12 +187,17 @@ class QueryPool:
         if not closed:
             self._idle.put(self._spawn())
 
-    def check(self) -> int:
-        """Wait until an executor has opened the store; return the triple count."""
+    def check(self, wait: float) -> TripleCount:
+        """Wait until the store can be queried; return its triple count. An executor opens
+        the embedded store and counts it at once. An external store was opened (and its
+        graphs found) by `_StoreSlots`; it is counted in the background (`TripleCount`),
+        waited for at most `wait` seconds, so a small store starts with its count known."""
+        if self._slots is not None:
+            return self._slots.count_in_background(wait)
         outcome = self._run(("count",), STARTUP_LIMIT)
         if outcome.status != 200:
             raise ReviewGraphError(f"cannot serve the store: {outcome.message}")
-        return outcome.rows
+        return TripleCount(outcome.rows)
 
     def query(self, text: str, fmt: str, default_graph_uris: tuple[str, ...] = (),
               named_graph_uris: tuple[str, ...] = (), max_rows: int | None = None) -> Outcome:
@@ -220,16 +267,46 @@ class _StoreSlots:
     """
 
     def __init__(self, spec: dict, size: int, timeout: float, prefixes: dict[str, str]):
-        from reviewgraph.store import open_store
+        from reviewgraph.external import ExternalSparqlStore
 
         # The adapter keeps one connection per thread, so the threads share it safely.
-        self.store = open_store({**spec, "timeout": timeout})
+        self.store = ExternalSparqlStore.from_spec({**spec, "timeout": timeout})
+        if not self.store.graphs:
+            self.store.close()
+            base_iri = spec.get("base_iri") or ""
+            raise ReviewGraphError(
+                f"the store at {spec['url']} holds no ReviewGraph graphs (none under "
+                f"{base_iri}graph/); fill it with `reviewgraph load --store URL`")
         self.prefixes = prefixes
-        self._free = threading.BoundedSemaphore(size)
+        # One token per slot (a SimpleQueue: C code, a tenth of a semaphore's cost a query).
+        self._free: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for slot in range(size):
+            self._free.put(slot)
+
+    def count_in_background(self, wait: float) -> TripleCount:
+        """Count the store's triples in a thread of its own (not one of the query slots, which
+        stay free for /sparql); return at once, or when counted if that takes under `wait`."""
+        count = TripleCount()
+
+        def take() -> None:
+            self.store.within(STARTUP_LIMIT)  # this thread's queries only
+            try:
+                count.set(self.store.triple_count())
+            except (QueryFailed, ReviewGraphError, OSError) as error:
+                message = error.message if isinstance(error, QueryFailed) else str(error)
+                print(f"reviewgraph serve: the store's triples could not be counted "
+                      f"({message}); the service description and /healthz leave the count "
+                      "out", file=sys.stderr)
+
+        threading.Thread(target=take, name="reviewgraph-count", daemon=True).start()
+        count.wait(wait)
+        return count
 
     def run(self, request: tuple, limit: float) -> tuple:
         started = time.monotonic()
-        if not self._free.acquire(timeout=limit):
+        try:
+            slot = self._free.get(timeout=limit)
+        except queue.Empty:
             return ("busy",)
         try:
             # The limit covers the wait for a turn too, as with the query processes.
@@ -237,7 +314,7 @@ class _StoreSlots:
             return answer(self.store, request, self.prefixes)
         finally:
             self.store.within(None)
-            self._free.release()
+            self._free.put(slot)
 
     def close(self) -> None:
         self.store.close()
@@ -246,9 +323,6 @@ class _StoreSlots:
 def answer(store, request: tuple, prefixes: dict[str, str]) -> tuple:
     """One request of the pool answered by `store`: ("ok", body, truncated, rows) or
     ("error", status, message)."""
-    from reviewgraph.store import QueryFailed
-    from reviewgraph.web.results import write
-
     if request[0] == "count":
         return ("ok", b"", False, store.triple_count())
     _, text, default_graphs, named_graphs, fmt, max_rows = request

@@ -56,7 +56,7 @@ def query_page() -> str:
         examples=[e.__dict__ for e in examples()],
         prefixes=PREFIXES,
         settings=service.settings,
-        triple_count=service.triple_count,
+        triple_count=service.triple_count.value,  # None: not yet counted
     )
 
 

@@ -3,6 +3,8 @@
 Solutions are read one at a time up to the cap plus one, so the cap bounds the work and the
 memory and we know whether anything was cut. Graph results go through pyoxigraph's own
 writers; SELECT/ASK results are written here (pyoxigraph's writers only take a whole result).
+An external store's SPARQL JSON that needs no change (`QueryResult.results_json`) is passed
+on as it is when JSON is asked for and its rows are within the cap.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ def truncation_note(max_rows: int) -> str:
 def write(result: QueryResult, fmt: str, max_rows: int,
           prefixes: dict[str, str] | None = None) -> tuple[bytes, bool, int]:
     """(body, truncated, rows) for `result` in format `fmt` (a conneg Format name)."""
+    if fmt == "json" and result.results_json is not None and result.rows <= max_rows:
+        return result.results_json, False, result.rows  # the store's own answer, as it is
     if result.boolean is not None:
         return _boolean(result.boolean, fmt), False, 1
     if result.triples is not None:
