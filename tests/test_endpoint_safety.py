@@ -116,6 +116,31 @@ def test_service_load_and_from_never_connect(limited_server, listener):
     assert listener.connections == 0
 
 
+def test_store_built_in_functions_never_connect(limited_server, listener, store_kind):
+    """Virtuoso runs functions named `bif:...` as its own built-ins, and `bif:http_get` fetches
+    a URL from the store's server. The adapter refuses such queries before they reach any
+    external store, however the IRI is written; the embedded store knows no such function."""
+    target = listener.url
+    built_ins = [
+        f"SELECT (<bif:http_get>('{target}/x') AS ?page) WHERE {{}}",
+        f"SELECT (<BIF:http_get>('{target}/x') AS ?page) WHERE {{}}",
+        f"SELECT (<\\u0062if:http_get>('{target}/x') AS ?page) WHERE {{}}",
+        f"PREFIX v: <http://www.openlinksw.com/schemas/bif#>\n"
+        f"SELECT (v:http_get('{target}/x') AS ?page) WHERE {{}}",
+        "SELECT (<sql:some_procedure>() AS ?x) WHERE {}",
+    ]
+    for query in built_ins:
+        response = requests.get(limited_server.endpoint, params={"query": query}, timeout=30)
+        if store_kind != "embedded":
+            assert response.status_code == 400, (query, response.text)
+            assert "bif: or sql: IRIs" in response.text
+    harmless = "SELECT * WHERE { ?s ?p \"<bif:http_get>\" } # <sql:x>"
+    assert requests.get(limited_server.endpoint, params={"query": harmless},
+                        timeout=30).status_code == 200
+    time.sleep(0.5)
+    assert listener.connections == 0
+
+
 def test_query_processes_cannot_open_sockets(tmp_path, graph_file, listener):
     """The kernel-level backstop: even SERVICE that reached pyoxigraph could not connect.
 

@@ -209,6 +209,26 @@ def test_an_ask_answered_as_a_table_reads_as_its_boolean(store_farm: StoreFarm):
         assert _table_boolean(table) is expected
 
 
+def test_no_query_outlasts_virtuosos_own_limit(store_farm: StoreFarm):
+    """Virtuoso stops a query at its MaxQueryExecutionTime (60 s as Debian ships it) and then
+    answers with what it has, a COUNT silently short. The adapter reads that limit and never
+    gives a query longer, nor waits longer, whatever limit it was asked for."""
+    if not virtuoso_available():
+        pytest.skip("virtuoso-t is not installed")
+    url = store_farm.get("virtuoso", "loading").store_url
+    store = ExternalSparqlStore(url, timeout=10, graphs=[f"{B}graph/x"])
+    try:
+        assert store.ceiling == 59.0
+        store.within(300)  # as the background count and the pages ask
+        sent = store.request_for("SELECT * WHERE { ?s ?p ?o }")
+        assert "timeout=59000" in sent.query + (sent.body or b"").decode()
+        store.within(None)
+        sent = store.request_for("SELECT * WHERE { ?s ?p ?o }")
+        assert "timeout=10000" in sent.query + (sent.body or b"").decode()
+    finally:
+        store.close()
+
+
 def test_many_named_graphs(tmp_path: Path, store_url: str):
     """A store with more pages than HTTP clients like headers (Virtuoso echoes each graph of
     the dataset as a response header) or than fit in a URL (queries then go as a form POST)."""

@@ -67,10 +67,10 @@ class ExecutorStopped(Exception):
 class TripleCount:
     """How many triples the served graph holds, once known (None until then).
 
-    The embedded store knows its size at once. An external store must count the union of our
-    graphs with a query that reads every triple: over a minute on Virtuoso at 100,000 reviews
-    (1,001 graphs), and several minutes with every worker counting at once. So the app never
-    waits for that count to start serving; it is taken in the background and shown when known
+    The embedded store knows its size at once. An external store must count our graphs, which
+    reads every triple (`ExternalSparqlStore.triple_count`: seconds at 100,000 reviews, more on
+    a busy or slow store). So the app never waits for that count to start serving; it is taken
+    in the background and shown when known
     (the service description, the query page and /healthz leave it out until then). A count
     that fails (e.g. the store's own time limit is shorter) stays unknown: never a guess."""
 
