@@ -123,6 +123,9 @@ _GRAPH = re.compile(r"\bGRAPH\b", re.I)
 # own SQL built-ins, some of which contact other servers (`bif:http_get`) or read its settings.
 _BUILT_IN = re.compile(r"<\s*(?:bif|sql):|openlinksw\.com/schemas/(?:bif|sql)#", re.I)
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# Any of the above, or a codepoint escape (which could spell them).
+_WATCHED = re.compile("|".join((_SERVICE.pattern, _GRAPH.pattern, _BUILT_IN.pattern,
+                                r"\\[uU]")), re.I)
 
 
 @dataclass(frozen=True)
@@ -598,15 +601,14 @@ class ExternalSparqlStore:
         in the app. SERVICE is refused here whatever the store."""
         uses_graph = False
         # Comments, strings and IRIs are blanked out only if the words appear at all (most
-        # queries have neither): blanking can remove a match, never make one.
-        if _SERVICE.search(text) or _GRAPH.search(text):
+        # queries have none of them: one search): blanking can remove a match, never make one.
+        if _WATCHED.search(text):
             stripped = _LEXICAL.sub(" ", text)
             if _SERVICE.search(stripped):
                 raise QueryFailed("SERVICE (federated query) is not allowed: this store "
                                   "adapter never lets a query contact other servers",
                                   syntax=True)
             uses_graph = _GRAPH.search(stripped) is not None
-        if _BUILT_IN.search(text) or "\\u" in text or "\\U" in text:
             _refuse_built_ins(text)
         if self.flavour is OXIGRAPH and not parse:
             return None, uses_graph
