@@ -51,6 +51,12 @@ Store quirks handled here, never in callers (Oxigraph server's: see `_Connection
   only name graphs of the store, which fetches nothing.)
 - Virtuoso's `timeout` parameter (ms) makes it stop a query itself; if it then answers with a
   partial result it says so in `X-SQL-State`, and we fail the query rather than return it.
+  It does not always say so (a COUNT given 8 s came back after 14 s, short, with no header),
+  but such an answer comes after the limit it was given, when we have stopped waiting.
+- Virtuoso also stops every query at its own MaxQueryExecutionTime, and then answers with
+  what it has and no sign of it: no query here is given longer (`_read_ceiling`).
+- Virtuoso runs functions named by `bif:` and `sql:` IRIs as its own built-ins, and
+  `bif:http_get` fetched a URL from the store's server: such queries are refused.
 - Virtuoso stores xsd:duration as a number and returns that number as the literal's text;
   `_virtuoso_durations` writes it back as the ISO duration it was loaded as.
 - Virtuoso cuts SELECT results at its ResultSetMaxRows (10,000 by default) without saying so:
