@@ -69,8 +69,8 @@ def create_app(settings: Settings) -> Flask:
 
 PAGES_LIMIT = 300.0  # seconds a page's own query may take on an external store
 # Seconds start-up waits for an external store's triple count: a small store starts with it
-# known, a large one (over a minute on Virtuoso at 100,000 reviews) starts serving at once
-# and gives the count once taken.
+# known, a large one (seconds at 100,000 reviews, more on a busy store) starts serving at
+# once and gives the count once taken.
 COUNT_WAIT = 2.0
 
 

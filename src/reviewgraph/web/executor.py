@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 
 _HEADER = struct.Struct("!I")
 # Seconds the start-up check may take (an executor opening the store, then counting its
-# triples), and the limit of an external store's count in the background: a minute alone on
-# Virtuoso at 100,000 reviews, longer beside other workers counting too; not a user's query.
+# triples), and the limit of each query of an external store's count in the background (a
+# store's own lower limit still applies); not a user's query.
 STARTUP_LIMIT = 300.0
 
 
@@ -70,9 +70,9 @@ class TripleCount:
     The embedded store knows its size at once. An external store must count our graphs, which
     reads every triple (`ExternalSparqlStore.triple_count`: seconds at 100,000 reviews, more on
     a busy or slow store). So the app never waits for that count to start serving; it is taken
-    in the background and shown when known
-    (the service description, the query page and /healthz leave it out until then). A count
-    that fails (e.g. the store's own time limit is shorter) stays unknown: never a guess."""
+    in the background and shown when known (the service description, the query page and
+    /healthz leave it out until then). A count that fails (e.g. the store's own time limit is
+    shorter) stays unknown: never a guess."""
 
     def __init__(self, value: int | None = None):
         self._value = value
