@@ -6,9 +6,7 @@ suite to the real build is a change to that fixture alone.
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,11 +14,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from helpers import REVIEWGRAPH, free_port
 from store_servers import STORE_KINDS, StoreFarm, stop_process_group, virtuoso_available
 
 TESTS_DIR = Path(__file__).parent
 FIXTURES_DIR = TESTS_DIR / "fixtures"
-REVIEWGRAPH = Path(sys.executable).parent / "reviewgraph"
 
 
 @pytest.fixture(scope="session")
@@ -73,12 +71,6 @@ class Server:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_server(graph: Path, build_dir: Path, *extra: str, store_url: str | None = None

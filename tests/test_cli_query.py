@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import rdflib
+from helpers import free_port
 
 from reviewgraph.cli import main
 
@@ -21,12 +21,6 @@ CONSTRUCT = ("CONSTRUCT { ?r <http://purl.org/dc/terms/title> ?t } "
 
 
 REVIEWGRAPH = Path(sys.executable).parent / "reviewgraph"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

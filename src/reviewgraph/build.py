@@ -103,6 +103,9 @@ class Changes:
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # held by the page before, gone now
+    # Reviews the added page lists that other pages of the build already held (the page
+    # becomes another source of them; they count as neither added nor changed).
+    already: list[str] = field(default_factory=list)
     left_alone: int = 0  # reviews of the other pages, untouched
     other_pages: int = 0
 
@@ -111,11 +114,13 @@ class Changes:
                 "unchanged": len(self.unchanged), "removed": len(self.removed),
                 "left_alone": self.left_alone, "other_pages": self.other_pages,
                 "reviews_added": self.added, "reviews_changed": self.changed,
-                "reviews_removed": self.removed}
+                "reviews_removed": self.removed, "reviews_already_there": self.already}
 
     def summary(self) -> str:
+        already = f", {len(self.already)} already there from other pages" if self.already \
+            else ""
         return (f"{len(self.added)} review(s) added, {len(self.changed)} changed, "
-                f"{len(self.unchanged)} unchanged, {len(self.removed)} removed; "
+                f"{len(self.unchanged)} unchanged, {len(self.removed)} removed{already}; "
                 f"{self.left_alone} review(s) on {self.other_pages} other page(s) left alone")
 
 
@@ -1217,6 +1222,8 @@ def add_page(
         raise BuildFailed(validation)
 
     changes = _changes(name, previous, new_state, others)
+    changes.already = sorted({iri for s in touched for iri in s.reviews
+                              if iri in touched_iris and iri not in new_state.contents})
     shared_lines = nt_lines(shared)
     new_graphs = {s.graph: graphs.get(s.graph, []) for s in others}
     new_graphs[new_state.graph] = new_lines
