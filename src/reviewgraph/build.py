@@ -39,6 +39,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from json.encoder import encode_basestring as _json_text  # json.dumps' own, non-ASCII kept
 from pathlib import Path
@@ -140,6 +141,8 @@ class BuildReport:
     # Seconds per stage (parse, graph, validate, write), for bench/; never in report.json,
     # which must not change from one build of the same input to the next.
     timings: dict[str, float] = field(default_factory=dict)
+    # Why a build the parallel way applied to was made in one process (None: it was not).
+    fallback: str | None = None
 
     def to_json(self) -> dict:
         validation = self.validation or ValidationReport(())
@@ -550,13 +553,15 @@ def _build(pages: Sequence[Path | str] | None, out_dir: Path | str, base_iri: st
         started = now
 
     page_paths = [Path(p) for p in pages] if pages else default_pages()
+    fallback = None
     if _parallel_applies(page_paths, workers):
         try:
             build_report = _parallel_build(page_paths, Path(out_dir), base_iri, strict,
                                            workers, lap)
             build_report.timings = timings
             return build_report
-        except _Fallback:
+        except _Fallback as reason:
+            fallback = str(reason)
             timings.clear()
             started = time.perf_counter()
     records, problems = [], []
@@ -595,6 +600,7 @@ def _build(pages: Sequence[Path | str] | None, out_dir: Path | str, base_iri: st
                                 changes)
     lap("write")
     build_report.timings = timings
+    build_report.fallback = fallback
     return build_report
 
 
@@ -650,7 +656,9 @@ def _parse_pages(page_paths: list[Path], workers: int | None = None) -> list:
 
 
 class _Fallback(Exception):
-    """The parallel build cannot promise the one-process build's output: build that way."""
+    """The parallel build cannot promise the one-process build's output: build that way. Its
+    text says why (BuildReport.fallback; `reviewgraph build` prints it). Only these stated
+    reasons fall back: an exception in a worker fails the build."""
 
 
 def _parallel_applies(page_paths: list[Path], workers: int | None) -> bool:
@@ -859,13 +867,17 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
         try:
             for name in pool.map(_chunk_to_file, chunks, itertools.repeat(folder)):
                 results.append(_load_chunk(name))  # while the workers go on
-        except Exception:  # noqa: BLE001 - any failure: the one-process build reports it
-            raise _Fallback from None
+        except BrokenProcessPool as error:  # a worker killed (out of memory?): say so, loudly
+            raise ReviewGraphError(f"a build worker process died ({error}); nothing was "
+                                   "written") from error
+        # Any other exception of a worker (bad input as ReviewGraphError, or a bug) propagates
+        # as it is, with the worker's traceback: never a quiet second build.
     lap("chunks")  # parse, graph, validation of the chunks' own nodes and formatting
 
     problems = [p for result in results for p in result.problems]
     if strict and problems:
-        raise _Fallback  # the one-process build reports them as it does
+        raise _Fallback("--strict and the pages gave warnings: the one-process build reports "
+                        "them as it does")
     pages: dict[str, PageGraph] = {}
     sources: dict[str, str] = {}
     reviews: dict[str, str] = {}
@@ -874,9 +886,18 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     owned: set[str] = set()
     page_triples = 0
     for result in results:
-        if ((strict and result.warnings) or result.sub_class or result.validated is None
-                or not owned.isdisjoint(result.owned)):
-            raise _Fallback
+        if strict and result.warnings:
+            raise _Fallback("--strict and the graph gave warnings: the one-process build "
+                            "reports them as it does")
+        if result.sub_class:
+            raise _Fallback("a page's graph says rdfs:subClassOf, so class membership is not "
+                            "in the shared triples alone")
+        if result.validated is None:
+            raise _Fallback("the shapes need pyshacl for a chunk's nodes (the fast engine "
+                            "cannot check them alone)")
+        if not owned.isdisjoint(result.owned):
+            raise _Fallback("two runs of pages describe the same node (e.g. the same review "
+                            "on two pages, or two pages with one name)")
         pages.update(result.pages)
         sources.update(result.sources)
         reviews.update(result.reviews)
@@ -888,15 +909,16 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     for result in results:
         # A chunk linking to another chunk's node: its checks did not see that node.
         if not owned.isdisjoint(set(result.linked).difference(result.owned)):
-            raise _Fallback
+            raise _Fallback("a page links to a node that a page in another run describes")
     if any(len(given) > 1 for given in locality_values.values()):
-        raise _Fallback
+        raise _Fallback("a locality name was matched to different places in different runs "
+                        "of pages")
     places.used = {URIRef(iri) for page in pages.values() for iri in page.places}
     shared_set = shared_triples(vocabularies, places, keywords,
                                 [URIRef(iri) for iri in sources.values()], reviews,
                                 page_triples)
     if any(str(s) in owned for s, _, _ in shared_set):
-        raise _Fallback
+        raise _Fallback("a node of the shared triples is also described by a page")
 
     # The shared nodes, checked once with the whole graph's shared triples.
     owned_terms = {URIRef(iri) for iri in owned}
@@ -904,7 +926,8 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     found = validate_focus([*shared_set, *types], lambda node: node not in owned_terms,
                            inverse_paths=False)
     if found is None:
-        raise _Fallback
+        raise _Fallback("a shared node has a shape looking along an inverse path (the "
+                        "triples linking to it are spread over the runs of pages)")
     for result in results:
         found.extend(result.validated)  # type: ignore[arg-type]
     report = combine(found)
