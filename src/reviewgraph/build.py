@@ -43,6 +43,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from json.encoder import encode_basestring as _json_text  # json.dumps' own, non-ASCII kept
 from pathlib import Path
+from typing import cast
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
@@ -415,8 +416,8 @@ def _jsonld_value_text(written: str, cache: dict[str, str]) -> str:
         value = _jsonld_value(written, cache)
         if isinstance(value, str):
             return _json_text(value)
-        text = "{" + ", ".join(f"{_json_text(k)}: {_json_text(v)}"  # type: ignore[union-attr]
-                               for k, v in value.items()) + "}"
+        text = "{" + ", ".join(f"{_json_text(k)}: {_json_text(v)}"
+                               for k, v in cast(dict, value).items()) + "}"
     cache[written] = text
     return text
 
@@ -440,7 +441,7 @@ def _iri_of(written: str) -> str:
     return written[1:-1]
 
 
-def _first(pair: tuple[str, object]) -> str:
+def _first(pair: tuple) -> str:
     return pair[0]
 
 
@@ -677,7 +678,8 @@ CHUNK_BYTES = 4_000_000
 def _chunks(page_paths: list[Path], count: int) -> list[list[Path]]:
     """Consecutive runs of pages of about equal size (bytes), `count` of them at most."""
     sizes = [path.stat().st_size if path.is_file() else 0 for path in page_paths]
-    total, chunks, current, done = sum(sizes) or 1, [], [], 0
+    chunks: list[list[Path]] = []
+    total, current, done = sum(sizes) or 1, [], 0
     for path, size in zip(page_paths, sizes, strict=True):
         current.append(path)
         done += size
@@ -975,12 +977,12 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     return report_
 
 
-def _nt_order(block: tuple[str, ...]) -> str:
+def _nt_order(block: tuple[str, bytes, bytes, bytes]) -> str:
     # Lines sort by their subject followed by a space (no IRI holds one), then within it.
     return block[0] + " "
 
 
-def _iri_order(block: tuple[str, ...]) -> str:
+def _iri_order(block: tuple[str, bytes, bytes, bytes]) -> str:
     return block[0][1:-1]
 
 
@@ -1036,7 +1038,7 @@ def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
     """Write every output file of a build from the pages' and the shared lines."""
     all_lines = _merged([shared_lines, *graphs.values()])
     by_subject = _by_subject(all_lines)
-    named_graphs = {**graphs, base_iri + SHARED_GRAPH: shared_lines}
+    named_graphs: dict[str, Sequence[str]] = {**graphs, base_iri + SHARED_GRAPH: shared_lines}
 
     def graph_files(staging: Path, write: Callable[[str, Content], None]) -> dict[str, str]:
         # The JSON-LD of a large build is made in a forked process while this one makes the
