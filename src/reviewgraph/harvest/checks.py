@@ -18,8 +18,8 @@ _ERROR_TITLE = re.compile(
     r"|error occurred|something went wrong)\b", re.I)
 _COOKIE_WALL = re.compile(
     r"\b(cookie (consent|settings|preferences)|accept (all )?cookies|we use cookies"
-    r"|before you continue|your privacy choices)\b", re.I)
-COOKIE_WALL_MAX_WORDS = 400  # a listing page with a cookie banner has far more text than this
+    r"|before you continue|your privacy choices|cookies)\b", re.I)
+COOKIE_WALL_MAX_WORDS = 400  # and a wall holds little more than its question
 
 
 class _Reading(HTMLParser):
@@ -33,7 +33,6 @@ class _Reading(HTMLParser):
         self.refresh: str | None = None
         self.canonical: str | None = None
         self.words = 0
-        self.text: list[str] = []
         self._in: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -62,8 +61,6 @@ class _Reading(HTMLParser):
             self.heading += data
         if inside != "title":
             self.words += len(data.split())
-            if self.words <= COOKIE_WALL_MAX_WORDS:
-                self.text.append(data)
 
 
 def _decode(body: bytes, content_type: str) -> str:
@@ -120,7 +117,10 @@ def capture_problem(body: bytes, content_type: str | None, page_url: str) -> str
         value = " ".join(value.split())
         if value and _ERROR_TITLE.search(value):
             return f"an error page ({label} {value[:80]!r})"
-    if page.words <= COOKIE_WALL_MAX_WORDS and _COOKIE_WALL.search(" ".join(page.text)):
+    # A cookie wall is a short page whose own title or heading is about cookies; a banner on a
+    # listing page is not (the listing's title and heading are its own).
+    if page.words <= COOKIE_WALL_MAX_WORDS and _COOKIE_WALL.search(
+            f"{page.title} {page.heading}"):
         return "a cookie wall (a short page asking about cookies)"
     if page.words == 0:
         return "no text"

@@ -119,12 +119,13 @@ def _reason(error: BaseException | None, host: str) -> str:
     text = str(error)
     if isinstance(error, ProtocolError) and "IncompleteRead" in text:
         return "truncated body (fewer bytes than its Content-Length)"
-    if isinstance(error, TimeoutError):
-        return f"{host} did not answer in time"
+    # NewConnectionError is a kind of TimeoutError in urllib3: ask about it first.
     if isinstance(error, NameResolutionError):
         return f"cannot resolve {host}"
     if isinstance(error, NewConnectionError):
         return f"cannot connect to {host}"
+    if isinstance(error, TimeoutError):
+        return f"{host} did not answer in time"
     if error is not None and "too many" in text and "responses" in text:
         return f"{host} kept answering with an error status"
     return f"{host}: {text}"
