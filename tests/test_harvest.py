@@ -25,6 +25,7 @@ from reviewgraph.cli import main
 from reviewgraph.harvest import HarvestOptions, harvest, parse_archive_option, read_addresses
 from reviewgraph.harvest.cdx import address_variants, group_by_digest, parse_cdx
 from reviewgraph.harvest.checks import capture_problem, redirect_problem
+from reviewgraph.harvest.storage import HarvestFolder
 
 REVIEWGRAPH = Path(sys.executable).parent / "reviewgraph"
 FIXTURE_PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -356,6 +357,19 @@ def test_bad_pages_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], csv_
     assert main(["harvest", "--pages", str(csv), "--out", str(tmp_path / "out")]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_one_harvest_at_a_time(tmp_path: Path, pages_csv: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    running = HarvestFolder(tmp_path)
+    running.open()
+    try:
+        assert main(["harvest", "--no-archives", "--pages", str(pages_csv), "--out",
+                     str(tmp_path)]) == 2
+        assert f"{tmp_path}: another harvest is running into this folder" in \
+            capsys.readouterr().err
+    finally:
+        running.close()
 
 
 def test_bad_archive_option(capsys: pytest.CaptureFixture[str]) -> None:

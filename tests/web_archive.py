@@ -99,7 +99,8 @@ def add_warcs(folder: Path, warcs: list[Path]) -> None:
         if not (folder / "collections" / COLLECTION).exists():
             subprocess.run([str(PYWB_BIN / "wb-manager"), "init", COLLECTION], cwd=folder,
                            check=True, stdout=log, stderr=log)
-        subprocess.run([str(PYWB_BIN / "wb-manager"), "add", COLLECTION, *map(str, warcs)],
+        subprocess.run([str(PYWB_BIN / "wb-manager"), "add", COLLECTION,
+                        *(str(warc.resolve()) for warc in warcs)],
                        cwd=folder, check=True, stdout=log, stderr=log)
 
 

@@ -22,9 +22,13 @@ _COOKIE_WALL = re.compile(
 COOKIE_WALL_MAX_WORDS = 400  # and a wall holds little more than its question
 
 
+class _Enough(Exception):
+    """Everything the checks look at has been read: the rest of a long page is not parsed."""
+
+
 class _Reading(HTMLParser):
     """The few things the checks look at: title, h1, meta refresh, canonical link, visible
-    words."""
+    words (counted up to a cookie wall's most)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -61,6 +65,9 @@ class _Reading(HTMLParser):
             self.heading += data
         if inside != "title":
             self.words += len(data.split())
+        if self.words > COOKIE_WALL_MAX_WORDS and self.title and self.heading.strip() \
+                and inside != "h1":
+            raise _Enough
 
 
 def _decode(body: bytes, content_type: str) -> str:
@@ -106,8 +113,11 @@ def capture_problem(body: bytes, content_type: str | None, page_url: str) -> str
     if not looks_html:
         return None
     page = _Reading()
-    page.feed(text)
-    page.close()
+    try:
+        page.feed(text)
+        page.close()
+    except _Enough:
+        pass
     if page.refresh and (elsewhere := _elsewhere(page.refresh, page_url)):
         return f"redirects (meta refresh) to {elsewhere}"
     if page.canonical and (elsewhere := _elsewhere(page.canonical, page_url)) \

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import urllib3
 from protego import Protego
@@ -149,8 +149,13 @@ class Robots:
         return rules is None or rules.can_fetch(url, self._agent)
 
     def _read(self, site: str) -> Protego | None:
+        url = f"{site}/robots.txt"
         try:
-            answer = self._client.get(f"{site}/robots.txt")
+            for _ in range(5):  # RFC 9309: follow at least five redirects
+                answer = self._client.get(url)
+                if answer.status not in (301, 302, 303, 307, 308) or not answer.location:
+                    break
+                url = urljoin(url, answer.location)
         except FetchFailed:
             return Protego.parse("User-agent: *\nDisallow: /\n")
         if 400 <= answer.status < 500:

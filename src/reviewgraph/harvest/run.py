@@ -132,6 +132,7 @@ class Harvest:
                 self.folder.write_state("failed", {
                     "run": _now(), "failed": [vars(o) for o in self.report.failed],
                     "unreachable": self.report.unreachable})
+            self.folder.close()
         return self.report
 
     def _tick(self, current: str) -> None:

@@ -10,6 +10,7 @@ the page it describes is in place, so an interruption costs at most a refetch.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -17,6 +18,8 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from reviewgraph.errors import ReviewGraphError
 
 STATE_DIR = ".harvest"
 _SHA_NAME = re.compile(r"[0-9a-f]{64}")
@@ -60,6 +63,7 @@ class HarvestFolder:
         removed = 0
         if not read_only:
             self._tmp.mkdir(parents=True, exist_ok=True)
+            self._lock()
             for leftover in self._tmp.iterdir():
                 leftover.unlink()
                 removed += 1
@@ -75,6 +79,21 @@ class HarvestFolder:
                 continue
             self._sidecars[sidecar.stem] = json.loads(sidecar.read_text(encoding="utf-8"))
         return removed
+
+    def _lock(self) -> None:
+        """One harvest at a time in a folder (a cron run overlapping a slow one would remove
+        its temp files); the lock goes with the process, however it ends."""
+        self._lock_file = open(self.state_dir / "lock", "w")  # noqa: SIM115 - held until exit
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.close()
+            raise ReviewGraphError(f"{self.root}: another harvest is running into this "
+                                   "folder") from None
+
+    def close(self) -> None:
+        if getattr(self, "_lock_file", None):
+            self._lock_file.close()
 
     def known_replays(self) -> set[str]:
         """Replay URLs of every archived capture already stored."""
