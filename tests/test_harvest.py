@@ -468,5 +468,6 @@ def test_checks_name_what_is_not_a_listing_page() -> None:
     assert redirect_problem("/case-reviews/monthly-case-reviews-update/", pages.MONTHLY) is None
     assert redirect_problem("http://www.learning.nspcc.org.uk/case-reviews/"
                             "monthly-case-reviews-update", pages.MONTHLY) is None
+    assert redirect_problem("http://www.nspcc.org.uk/x/", "http://www.nspcc.org.uk:80/x") is None
     assert redirect_problem("/search", pages.MONTHLY) == \
         "redirects to another page (https://learning.nspcc.org.uk/search)"

@@ -84,8 +84,9 @@ def _elsewhere(target: str, page_url: str) -> str | None:
     here = urlsplit(page_url)
     if absolute.path.strip("/") == "":
         return f"the home page ({urljoin(page_url, target)})"
-    same_site = absolute.netloc.lower().removeprefix("www.") == \
-        here.netloc.lower().removeprefix("www.")
+    # Hosts compared without www. and port (archives list old captures as host:80).
+    same_site = (absolute.hostname or "").removeprefix("www.") == \
+        (here.hostname or "").removeprefix("www.")
     if same_site and absolute.path.rstrip("/").lower() == here.path.rstrip("/").lower():
         return None
     return f"another page ({urljoin(page_url, target)})"

@@ -48,7 +48,8 @@ def summary(report: HarvestReport, out_dir: Path, dry_run: bool) -> list[str]:
         same = (f" (+{report.same_digest} recorded without a request: same content as a "
                 "capture fetched)") if report.same_digest else ""
         lines.append(f"harvested into {out_dir}: {report.found} captures found; "
-                     f"{report.fetched} fetched ({report.new_pages} new pages){same}, "
+                     f"{report.fetched} fetched ({report.new_pages} new "
+                     f"page{'' if report.new_pages == 1 else 's'}){same}, "
                      f"{report.unchanged} unchanged or already harvested, "
                      f"{len(report.skipped)} skipped, {len(report.failed)} failed")
         if report.leftovers_removed:

@@ -77,7 +77,14 @@ class HarvestFolder:
                     sidecar.unlink()
                     removed += 1
                 continue
-            self._sidecars[sidecar.stem] = json.loads(sidecar.read_text(encoding="utf-8"))
+            try:
+                data = json.loads(sidecar.read_text(encoding="utf-8"))
+                if not isinstance(data.get("captures"), list):
+                    raise ValueError("no 'captures' list")
+            except (ValueError, UnicodeDecodeError, AttributeError) as error:
+                raise ReviewGraphError(f"{sidecar}: not a harvest sidecar ({error}); move it "
+                                       "and its page away to harvest again") from None
+            self._sidecars[sidecar.stem] = data
         return removed
 
     def _lock(self) -> None:
