@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import http.client
 import json
 import signal
 import subprocess
@@ -96,13 +97,58 @@ def _assert_whole(folder: Path) -> None:
             assert sidecar["sha256"] == path.stem
 
 
+class ReplayCounter:
+    """Passes replay requests on to pywb and keeps their paths: what the archive was asked."""
+
+    def __init__(self, archive: Pywb) -> None:
+        self.paths: list[str] = []
+        counter = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+                counter.paths.append(self.path)
+                upstream = http.client.HTTPConnection("127.0.0.1", archive.port, timeout=10)
+                upstream.request("GET", self.path)
+                answer = upstream.getresponse()
+                body = answer.read()
+                self.send_response(answer.status)
+                for name in ("Content-Type", "Location"):
+                    if answer.getheader(name):
+                        self.send_header(name, answer.getheader(name))
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                upstream.close()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.prefix = f"http://127.0.0.1:{self.server.server_port}/nspcc/"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def replays(archive: Pywb) -> Iterator[ReplayCounter]:
+    counter = ReplayCounter(archive)
+    yield counter
+    counter.stop()
+
+
 def test_archive_harvest_stores_each_distinct_capture_once(archive: Pywb, pages_csv: Path,
+                                                           replays: ReplayCounter,
                                                            tmp_path: Path) -> None:
     out = tmp_path / "harvested"
     options = HarvestOptions(read_addresses(pages_csv), out,
-                             [parse_archive_option(archive.archive_option)], live=False,
-                             delay=0, timeout=10)
+                             [parse_archive_option(f"{archive.cdx_url}={replays.prefix}")],
+                             live=False, delay=0, timeout=10)
     report = harvest(options)
+    # One request per distinct digest (stored or skipped), never one per capture.
+    assert len(replays.paths) == len(set(replays.paths)) == STORED_BODIES + SKIPPED
     assert (report.found, report.fetched, report.new_pages) == (LISTED, STORED_BODIES,
                                                                STORED_BODIES)
     assert report.same_digest == 3 and not report.failed and not report.unreachable
@@ -131,7 +177,7 @@ def test_archive_harvest_stores_each_distinct_capture_once(archive: Pywb, pages_
     capture = v1["captures"][0]
     assert set(capture) == CONTRACT_KEYS and capture["status"] == 200
     assert capture["archive"] == f"127.0.0.1:{archive.port}/nspcc"
-    assert capture["replay_url"] == f"{archive.replay_prefix}20250304120000id_/{pages.MONTHLY}"
+    assert capture["replay_url"] == f"{replays.prefix}20250304120000id_/{pages.MONTHLY}"
     corrected = sidecars[hashlib.sha256(pages.monthly("v2-corrected")).hexdigest()]
     assert [c["url"] for c in corrected["captures"]] == [
         pages.MONTHLY, "http://learning.nspcc.org.uk/case-reviews/monthly-case-reviews-update/"]
@@ -140,7 +186,9 @@ def test_archive_harvest_stores_each_distinct_capture_once(archive: Pywb, pages_
 
     # A re-run fetches nothing: every capture is already harvested or known to be skipped.
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name[0] != "."}
+    replays.paths.clear()
     again = harvest(options)
+    assert replays.paths == []
     assert (again.found, again.fetched, again.unchanged, len(again.skipped)) == (
         LISTED, 0, LISTED, 0)
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name[0] != "."} == before
@@ -152,6 +200,7 @@ def test_archive_harvest_stores_each_distinct_capture_once(archive: Pywb, pages_
     add_warcs(archive.folder, [newer])
     third = harvest(options)
     assert (third.found, third.fetched, third.new_pages) == (LISTED + 1, 1, 1)
+    assert replays.paths == [f"/nspcc/20260105120000id_/{pages.MONTHLY}"]
 
 
 def test_dry_run_fetches_nothing(archive: Pywb, pages_csv: Path, tmp_path: Path) -> None:
@@ -316,7 +365,7 @@ def test_killed_harvest_resumes_with_nothing_half_written(tmp_path: Path) -> Non
     site = LiveSite(page_pause=0.25)
     try:
         csv = tmp_path / "pages.csv"
-        csv.write_text("url\n" + "".join(site.url(f"/list/{n}") + "\n" for n in range(12)))
+        csv.write_text("url\n" + "".join(site.url(f"/list/{n}") + "\n" for n in range(20)))
         out = tmp_path / "harvested"
         command = [str(REVIEWGRAPH), "harvest", "--no-archives", "--pages", str(csv),
                    "--out", str(out), "--delay", "0", "--timeout", "5"]
@@ -328,7 +377,7 @@ def test_killed_harvest_resumes_with_nothing_half_written(tmp_path: Path) -> Non
         process.send_signal(signal.SIGKILL)
         process.wait()
         stored = len(list(out.glob("*.html")))
-        assert 3 <= stored < 12, "the harvest was not killed part-way"
+        assert 3 <= stored < 20, "the harvest was not killed part-way"
         _assert_whole(out)
 
         finished = subprocess.run(command, capture_output=True, text=True)
@@ -336,7 +385,7 @@ def test_killed_harvest_resumes_with_nothing_half_written(tmp_path: Path) -> Non
         _assert_whole(out)
         assert not list((out / ".harvest" / "tmp").iterdir())
         assert {p.stem for p in out.glob("*.json")} == {p.stem for p in out.glob("*.html")}
-        expected = {hashlib.sha256(_live_page(f"/list/{n}")).hexdigest() for n in range(12)}
+        expected = {hashlib.sha256(_live_page(f"/list/{n}")).hexdigest() for n in range(20)}
         assert {p.stem for p in out.glob("*.html")} == expected
         assert "/robots.txt" in site.paths()
     finally:
