@@ -33,7 +33,12 @@ RETRY_AFTER_MAX = 300  # seconds: a server asking for longer is treated as faili
 
 
 class FetchFailed(Exception):
-    """A request that gave no usable answer; the message says why, for a person."""
+    """A request that gave no usable answer; the message says why, for a person.
+    `unreachable`: no connection could be made at all (not a slow or broken answer)."""
+
+    def __init__(self, reason: str, unreachable: bool = False) -> None:
+        super().__init__(reason)
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)
@@ -101,9 +106,11 @@ class HttpClient:
             answer = self._pool.request("GET", url, headers=headers, redirect=False,
                                         preload_content=True, enforce_content_length=True)
         except MaxRetryError as error:
-            raise FetchFailed(_reason(error.reason, host)) from None
+            raise FetchFailed(_reason(error.reason, host),
+                              isinstance(error.reason, NewConnectionError)) from None
         except (HTTPError, OSError) as error:
-            raise FetchFailed(_reason(error, host)) from None
+            raise FetchFailed(_reason(error, host),
+                              isinstance(error, NewConnectionError)) from None
         finally:
             self._last_request[host] = time.monotonic()
         return Response(url, answer.status,

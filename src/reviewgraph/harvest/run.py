@@ -161,6 +161,8 @@ class Harvest:
             if not self.robots.allows(address):
                 return self._skip(Outcome(address, LIVE, None, "disallowed by robots.txt"), key)
             state = self.live_state.get(address, {})
+            if not self.folder.has_body(state.get("sha256", "")):
+                state = {}  # the page is not in the folder (any more): ask unconditionally
             headers = {}
             if state.get("etag"):
                 headers["If-None-Match"] = state["etag"]
@@ -207,8 +209,13 @@ class Harvest:
             try:
                 answer = self.client.get(archive.query_url(variant))
             except FetchFailed as failure:
-                self.report.unreachable.append(f"{archive.name} ({archive.cdx_url}): {failure}")
-                return False
+                if failure.unreachable:
+                    self.report.unreachable.append(
+                        f"{archive.name} ({archive.cdx_url}): {failure}")
+                    return False
+                self._fail(Outcome(variant, archive.name, None,
+                                   f"CDX listing failed: {failure}"))
+                continue
             if answer.status == 404 and b"No Captures" in answer.body:
                 continue  # pywb's answer for an address it does not hold
             if answer.status != 200:
