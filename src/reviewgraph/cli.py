@@ -213,6 +213,8 @@ could not be reached (the rest is stored; the next run retries); 2 bad input (no
 
 
 def cmd_harvest(args: argparse.Namespace) -> int:
+    import os
+
     from reviewgraph.harvest import (
         DEFAULT_PAGES,
         INTERNET_ARCHIVE,
@@ -233,11 +235,15 @@ def cmd_harvest(args: argparse.Namespace) -> int:
         raise ReviewGraphError("--no-live and --no-archives together leave nothing to harvest")
     if args.delay < 0 or args.timeout <= 0:
         raise ReviewGraphError("--delay must be 0 or more and --timeout positive")
+    contact = args.contact or os.environ.get("REVIEWGRAPH_CONTACT")
+    if not contact and not args.dry_run:
+        print("reviewgraph harvest: note: no --contact (or REVIEWGRAPH_CONTACT): the "
+              "User-Agent names no one a site's operator could write to", file=sys.stderr)
     options = HarvestOptions(
         addresses=read_addresses(Path(args.pages) if args.pages else DEFAULT_PAGES),
         out_dir=Path(args.out) if args.out else SOURCES_DIR / "harvested",
         archives=archives, live=not args.no_live, dry_run=args.dry_run, delay=args.delay,
-        timeout=args.timeout, contact=args.contact)
+        timeout=args.timeout, contact=contact)
     with terminal_progress() as progress:
         report = harvest(options, progress)
     print("\n".join(summary(report, options.out_dir, args.dry_run)))
@@ -370,7 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=30.0,
                    help="seconds to wait for a server to connect or answer (default: 30)")
     p.add_argument("--contact", metavar="EMAIL_OR_URL",
-                   help="named in the User-Agent, so a site's operator can reach you")
+                   help="named in the User-Agent, so a site's operator can reach you "
+                        "(default: $REVIEWGRAPH_CONTACT)")
     p.add_argument("--dry-run", action="store_true",
                    help="list the captures (CDX queries only) and what would be fetched; fetch "
                         "no page, write nothing")
