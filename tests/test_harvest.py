@@ -23,7 +23,13 @@ import pytest
 from web_archive import ArchivedResponse, Pywb, add_warcs, free_port, start_pywb, write_warc
 
 from reviewgraph.cli import main
-from reviewgraph.harvest import HarvestOptions, harvest, parse_archive_option, read_addresses
+from reviewgraph.harvest import (
+    DEFAULT_PAGES,
+    HarvestOptions,
+    harvest,
+    parse_archive_option,
+    read_addresses,
+)
 from reviewgraph.harvest.cdx import address_variants, group_by_digest, parse_cdx
 from reviewgraph.harvest.checks import capture_problem, redirect_problem
 from reviewgraph.harvest.storage import HarvestFolder
@@ -441,6 +447,14 @@ def test_unreachable_archive(tmp_path: Path, pages_csv: Path,
 
 
 # --- the parts ------------------------------------------------------------------------------
+def test_default_list_is_the_attributed_copy() -> None:
+    readme = (DEFAULT_PAGES.parent / "README.md").read_text(encoding="utf-8")
+    digest = hashlib.sha256(DEFAULT_PAGES.read_bytes()).hexdigest()
+    assert "## NSPCC listing pages (`nspcc-listing-pages.csv`)" in readme and digest in readme
+    addresses = read_addresses(DEFAULT_PAGES)
+    assert len(addresses) == 10 and pages.MONTHLY in addresses and pages.INFORM_2012 in addresses
+
+
 def test_both_cdx_dialects() -> None:
     internet_archive = json.dumps([
         ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
