@@ -109,6 +109,7 @@ class Harvest:
         self.live_state: dict = {}
         self.digests: dict = {}
         self.skipped_state: dict = {}
+        self.known: set[str] = set()  # replay URLs already in a sidecar
 
     def run(self) -> HarvestReport:
         dry = self.options.dry_run
@@ -280,8 +281,7 @@ class Harvest:
             return self._fail(Outcome(first.url, archive.name, first.capture_time,
                                       f"the archive answered HTTP {answer.status}"))
         else:
-            problem = capture_problem(answer.body, answer.content_type or first.mime or None,
-                                      first.url)
+            problem = capture_problem(answer.body, _content_type(answer, first), first.url)
         if problem:
             if digest_key:
                 self.digests[digest_key] = {"skipped": problem}
@@ -291,7 +291,7 @@ class Harvest:
             return None
         assert not isinstance(answer, str)
         now = _now()
-        sha, is_new = self.folder.store(answer.body, answer.content_type or first.mime or None,
+        sha, is_new = self.folder.store(answer.body, _content_type(answer, first),
                                         [self._capture(archive, row, now) for row in new])
         self._remember(archive, new)
         if digest_key:
@@ -313,6 +313,14 @@ class Harvest:
         replay = archive.replay_url(row.timestamp, row.url)
         self._skip(Outcome(row.url, archive.name, row.capture_time, reason),
                    None if self.options.dry_run else replay)
+
+
+def _content_type(answer: Response, row: CdxRow) -> str | None:
+    """The replay's Content-Type; failing that, the CDX row's media type when it is one (CDX
+    servers also list "unk", "warc/revisit", "-")."""
+    if answer.content_type:
+        return answer.content_type
+    return row.mime if "/" in row.mime and not row.mime.startswith("warc/") else None
 
 
 def harvest(options: HarvestOptions, progress: Progress | None = None) -> HarvestReport:
