@@ -238,6 +238,59 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.conforms else 1
 
 
+# --- harvest (the web -> data/sources/harvested/) ---------------------------------------------
+HARVEST_HELP = """\
+Fetch the NSPCC listing pages, live and from web archives, into a harvest folder that
+`reviewgraph build` reads: each page body once, named by its sha256, with a JSON sidecar of its
+captures (address, archive, capture and retrieval time, status, content type). A re-run fetches
+only what is new; an interrupted run resumes. Captures that are not listing pages (error pages,
+cookie walls, redirects to other pages, empty bodies) are skipped, with the reason.
+
+exit status: 0 harvested (skipped captures are normal); 1 some captures failed or an archive
+could not be reached (the rest is stored; the next run retries); 2 bad input (nothing fetched).
+"""
+
+
+def cmd_harvest(args: argparse.Namespace) -> int:
+    import os
+
+    from reviewgraph.harvest import (
+        DEFAULT_PAGES,
+        INTERNET_ARCHIVE,
+        HarvestOptions,
+        harvest,
+        parse_archive_option,
+        read_addresses,
+    )
+    from reviewgraph.harvest.display import problems, summary, terminal_progress
+    from reviewgraph.paths import SOURCES_DIR
+
+    archives = [parse_archive_option(value) for value in args.archive or []]
+    if args.no_archives:
+        archives = []
+    elif not archives:
+        archives = [INTERNET_ARCHIVE]
+    if not archives and args.no_live:
+        raise ReviewGraphError("--no-live and --no-archives together leave nothing to harvest")
+    if args.delay < 0 or args.timeout <= 0:
+        raise ReviewGraphError("--delay must be 0 or more and --timeout positive")
+    contact = args.contact or os.environ.get("REVIEWGRAPH_CONTACT")
+    if not contact and not args.dry_run:
+        print("reviewgraph harvest: note: no --contact (or REVIEWGRAPH_CONTACT): the "
+              "User-Agent names no one a site's operator could write to", file=sys.stderr)
+    options = HarvestOptions(
+        addresses=read_addresses(Path(args.pages) if args.pages else DEFAULT_PAGES),
+        out_dir=Path(args.out) if args.out else SOURCES_DIR / "harvested",
+        archives=archives, live=not args.no_live, dry_run=args.dry_run, delay=args.delay,
+        timeout=args.timeout, contact=contact)
+    with terminal_progress() as progress:
+        report = harvest(options, progress)
+    print("\n".join(summary(report, options.out_dir, args.dry_run)))
+    for line in problems(report):
+        print(line, file=sys.stderr)
+    return 0 if report.ok else 1
+
+
 # --- serve / query (store -> web; SPARQL client) --------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the graph on one port: the SPARQL endpoint, a page for every entity, the query
@@ -449,6 +502,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser(
+        "harvest", help="fetch the listing pages, live and archived, into a harvest folder",
+        description=HARVEST_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--pages", metavar="FILE",
+                   help="CSV with a 'url' column (default: data/reference/nspcc-listing-pages.csv)")
+    p.add_argument("--out", metavar="DIR", help="harvest folder (default: data/sources/harvested/)")
+    p.add_argument("--archive", action="append", metavar="[NAME=]CDX_URL=REPLAY_PREFIX",
+                   help="a CDX/replay web archive (repeatable; default: the Internet Archive, "
+                        "https://web.archive.org/cdx/search/cdx=https://web.archive.org/web/)")
+    p.add_argument("--no-live", action="store_true", help="do not fetch the live pages")
+    p.add_argument("--no-archives", action="store_true", help="do not ask any web archive")
+    p.add_argument("--delay", type=float, default=2.0,
+                   help="seconds between requests to the same host (default: 2)")
+    p.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds to wait for a server to connect or answer (default: 30)")
+    p.add_argument("--contact", metavar="EMAIL_OR_URL",
+                   help="named in the User-Agent, so a site's operator can reach you "
+                        "(default: $REVIEWGRAPH_CONTACT)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="list the captures (CDX queries only) and what would be fetched; fetch "
+                        "no page, write nothing")
+    p.set_defaults(handler=cmd_harvest)
 
     p = commands.add_parser("parse", help="read listing pages and print their records")
     p.add_argument("pages", nargs="+", metavar="PAGE", help="a saved page (.txt or .html)")
