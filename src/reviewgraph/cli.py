@@ -239,19 +239,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 # --- harvest (the web -> data/sources/harvested/) ---------------------------------------------
-HARVEST_HELP = """\
-Fetch the NSPCC listing pages, live and from web archives, into a harvest folder that
-`reviewgraph build` reads: each page body once, named by its sha256, with a JSON sidecar of its
-captures (address, archive, capture and retrieval time, status, content type). A re-run fetches
-only what is new; an interrupted run resumes. Captures that are not listing pages (error pages,
-cookie walls, redirects to other pages, empty bodies) are skipped, with the reason.
-
-exit status: 0 harvested (skipped captures are normal); 1 some captures failed or an archive
-could not be reached (the rest is stored; the next run retries); 2 bad input (nothing fetched).
-"""
-
-
 def cmd_harvest(args: argparse.Namespace) -> int:
+    """Fetch the NSPCC listing pages, live and from web archives, into a harvest folder that
+    `reviewgraph build` reads: each page body once, named by its sha256, with a JSON sidecar of
+    its captures (address, archive, capture and retrieval time, status, content type). A re-run
+    fetches only what is new; an interrupted run resumes. Captures that are not listing pages
+    (error pages, cookie walls, redirects to other pages, empty bodies) are skipped, with the
+    reason.
+
+    Exit status: 0 harvested (skipped captures are normal); 1 some captures failed or an archive
+    could not be reached (the rest is stored; the next run retries); 2 bad input (nothing fetched).
+    """
     import os
 
     from reviewgraph.harvest import (
@@ -262,7 +260,7 @@ def cmd_harvest(args: argparse.Namespace) -> int:
         parse_archive_option,
         read_addresses,
     )
-    from reviewgraph.harvest.display import problems, summary, terminal_progress
+    from reviewgraph.harvest.display import counts, problems, summary
     from reviewgraph.paths import SOURCES_DIR
 
     archives = [parse_archive_option(value) for value in args.archive or []]
@@ -283,8 +281,11 @@ def cmd_harvest(args: argparse.Namespace) -> int:
         out_dir=Path(args.out) if args.out else SOURCES_DIR / "harvested",
         archives=archives, live=not args.no_live, dry_run=args.dry_run, delay=args.delay,
         timeout=args.timeout, contact=contact)
-    with terminal_progress() as progress:
-        report = harvest(options, progress)
+    from reviewgraph.progress import progress
+
+    with progress("harvest: starting") as bar:
+        report = harvest(options, lambda running, current: bar.describe(
+            f"harvest: {counts(running)}  {current[:120]}"))
     print("\n".join(summary(report, options.out_dir, args.dry_run)))
     for line in problems(report):
         print(line, file=sys.stderr)
@@ -505,7 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "harvest", help="fetch the listing pages, live and archived, into a harvest folder",
-        description=HARVEST_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    )
     p.add_argument("--pages", metavar="FILE",
                    help="CSV with a 'url' column (default: data/reference/nspcc-listing-pages.csv)")
     p.add_argument("--out", metavar="DIR", help="harvest folder (default: data/sources/harvested/)")
@@ -515,9 +516,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-live", action="store_true", help="do not fetch the live pages")
     p.add_argument("--no-archives", action="store_true", help="do not ask any web archive")
     p.add_argument("--delay", type=float, default=2.0,
-                   help="seconds between requests to the same host (default: 2)")
+                   help="seconds between requests to the same host")
     p.add_argument("--timeout", type=float, default=30.0,
-                   help="seconds to wait for a server to connect or answer (default: 30)")
+                   help="seconds to wait for a server to connect or answer")
     p.add_argument("--contact", metavar="EMAIL_OR_URL",
                    help="named in the User-Agent, so a site's operator can reach you "
                         "(default: $REVIEWGRAPH_CONTACT)")

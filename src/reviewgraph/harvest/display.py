@@ -1,14 +1,11 @@
-"""What a person sees of a harvest: live counts on a terminal (rich), quiet otherwise; then
+"""What a person sees of a harvest: the running counts (shown by reviewgraph.progress), then
 the summary, every skipped capture with its reason and every failure."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from reviewgraph.harvest.run import HarvestReport, Progress
+from reviewgraph.harvest.run import HarvestReport
 
 
 def _counts(report: HarvestReport) -> str:
@@ -16,24 +13,9 @@ def _counts(report: HarvestReport) -> str:
             f"{len(report.skipped)} skipped, {len(report.failed)} failed")
 
 
-@contextmanager
-def terminal_progress() -> Iterator[Progress | None]:
-    """A one-line live display on stderr when it is a terminal; None (no output) otherwise."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.live import Live
-    from rich.text import Text
-
-    with Live(Text("harvest: starting"), console=Console(stderr=True), transient=True,
-              refresh_per_second=8) as live:
-        def show(report: HarvestReport, current: str) -> None:
-            line = Text(f"harvest: {_counts(report)}")
-            line.append(f"\n  {current[:160]}", style="dim")
-            live.update(line)
-
-        yield show
+def counts(report: HarvestReport) -> str:
+    """The running totals, as the progress display shows them."""
+    return _counts(report)
 
 
 def summary(report: HarvestReport, out_dir: Path, dry_run: bool) -> list[str]:
