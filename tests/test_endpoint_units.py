@@ -13,13 +13,13 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
+from reviewgraph.sparql_text import shape_of
 from reviewgraph.store import QueryResult
 from reviewgraph.web.conneg import GRAPH_FORMATS, HTML, RESULT_FORMATS, by_name, negotiate
 from reviewgraph.web.endpoint import SparqlEndpoint, _unquote
 from reviewgraph.web.executor import TripleCount
 from reviewgraph.web.results import write
 from reviewgraph.web.settings import Settings
-from reviewgraph.web.sparql_text import shape_of
 
 
 @pytest.mark.parametrize(("text", "form"), [

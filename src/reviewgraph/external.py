@@ -86,7 +86,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -94,6 +94,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import pyoxigraph as ox
 
 from reviewgraph.errors import ReviewGraphError
+from reviewgraph.sparql_text import blank_literals, keywords, without_dataset_clauses
 from reviewgraph.store import QueryFailed, QueryResult, _syntax_message
 from reviewgraph.terms import DEFAULT_BASE_IRI
 
@@ -120,18 +121,11 @@ _GRAPH_FORMATS = {"application/n-triples": ox.RdfFormat.N_TRIPLES,
                   "application/rdf+xml": ox.RdfFormat.RDF_XML,
                   "application/ld+json": ox.RdfFormat.JSON_LD}
 
-# Comments, strings and IRIs, which may contain any word without it being a keyword.
-_LEXICAL = re.compile("|".join((
-    r"#[^\n]*",  # comment
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""', r"'''(?:[^'\\]|\\.|'(?!''))*'''",  # long strings
-    r'"(?:[^"\\\n]|\\.)*"', r"'(?:[^'\\\n]|\\.)*'",  # strings
-    r'<[^<>"{}|^`\\\s]*>',  # IRIs
-)), re.S)
-_SERVICE = re.compile(r"\bSERVICE\b", re.I)
-_GRAPH = re.compile(r"\bGRAPH\b", re.I)
 # Virtuoso runs functions named by `bif:` and `sql:` IRIs (or its namespaces for them) as its
 # own SQL built-ins, some of which contact other servers (`bif:http_get`) or read its settings.
 _BUILT_IN = re.compile(r"<\s*(?:bif|sql):|openlinksw\.com/schemas/(?:bif|sql)#", re.I)
+# An IRI with no scheme: relative, resolved against a base (`_prepare`).
+_RELATIVE_IRI = re.compile(r'<(?![A-Za-z][A-Za-z0-9+.-]*:)[^<>"{}|^`\\\x00-\x20]*>')
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # Whether a query may name a built-in, in its upper case: one of these texts, or a codepoint
 # escape (which could spell one). Looked for with str.find, not a regex, as are the words
@@ -341,8 +335,8 @@ class _Connections:
         self.port = parts.port or (443 if self.https else 80)
         self.path = parts.path or "/"
         self.base_query = parts.query
-        default_port = 443 if self.https else 80
-        self.host_header = self.host if self.port == default_port else f"{self.host}:{self.port}"
+        # As the URL writes it (an IPv6 address in brackets, with its port), less any user.
+        self.host_header = parts.netloc.rpartition("@")[2]
         self._local = threading.local()
 
     def request(self, method: str, query: str, body: bytes | None, headers: dict[str, str],
@@ -516,11 +510,42 @@ class ExternalSparqlStore:
                     named_graph_uris: Sequence[str] = ()) -> StoreRequest:
         """The HTTP request `query` sends the store for this query (bench/stores.py sends the
         store exactly these to compare querying it directly with querying it through us)."""
-        form, uses_graph = self._inspect(text)
-        default = list(default_graph_uris) or self._dataset()
-        named = list(named_graph_uris) or (self._dataset() if uses_graph else [])
-        accept = {"CONSTRUCT": NTRIPLES, None: EITHER}.get(form, RESULTS_JSON)
+        _, text, default, named, accept = self._prepare(text, default_graph_uris,
+                                                        named_graph_uris, None)
         return self._request(text, default, named, accept)
+
+    def _prepare(self, text: str, default_graph_uris: Sequence[str],
+                 named_graph_uris: Sequence[str], base_iri: str | None
+                 ) -> tuple[str | None, str, list[str], list[str], str]:
+        """(form, text to send, default graphs, named graphs, Accept) for a query.
+
+        The dataset, as the SPARQL protocol has it: the protocol's graphs when given (with
+        only named graphs the default graph is empty, with only default graphs there are no
+        named graphs: a graph that cannot exist stands for "none", as the store's own would
+        otherwise be used); else the query's own FROM / FROM NAMED; else the union of our
+        graphs. Virtuoso lets a query's FROM win over the protocol's graphs, so there the
+        clauses are taken out of the text. Relative IRIs resolve against `base_iri`."""
+        form, uses_graph, has_from = self._inspect(text, base_iri=base_iri)
+        if default_graph_uris or named_graph_uris:
+            nothing = [graph_prefix(self.base_iri) + "_none"]
+            default = list(default_graph_uris) or nothing
+            named = list(named_graph_uris) or (nothing if uses_graph else [])
+            if has_from and self.flavour is VIRTUOSO:
+                text = without_dataset_clauses(text) or text
+        elif has_from:
+            default, named = [], []
+        else:
+            default = self._dataset()
+            # Named graphs matter only to GRAPH patterns; leaving them out of other queries
+            # spares the store the work (Oxigraph server answers a lookup ~2x faster).
+            named = self._dataset() if uses_graph else []
+        if base_iri and _RELATIVE_IRI.search(text) and \
+                not ("BASE" in text.upper() and "BASE" in keywords(text)):
+            # On line 1, so later lines keep their numbers; never a second BASE (Virtuoso
+            # refuses two, and the query's own wins anyway).
+            text = f"BASE {_iri(base_iri)} {text}"
+        accept = {"CONSTRUCT": NTRIPLES, None: EITHER}.get(form, RESULTS_JSON)
+        return form, text, default, named, accept
 
     def _request(self, text: str, default_graphs: Sequence[str],
                  named_graphs: Sequence[str], accept: str) -> StoreRequest:
@@ -611,40 +636,42 @@ class ExternalSparqlStore:
         """The query's form, after checking it is one standard SPARQL query without SERVICE."""
         return self._inspect(text, parse=True)[0]
 
-    def _inspect(self, text: str, parse: bool = False) -> tuple[str | None, bool]:
-        """(form, whether the query names graphs with GRAPH); refuses what `check` refuses.
+    def _inspect(self, text: str, parse: bool = False, base_iri: str | None = None
+                 ) -> tuple[str | None, bool, bool]:
+        """(form, whether the query names graphs with GRAPH, whether it has FROM clauses);
+        refuses what `check` refuses.
 
         The form is None when the query was not parsed here: Oxigraph server parses it with
         this very parser (the same Oxigraph), refuses anything but one standard query at its
         query URL with the same messages (a 400, read as a syntax error), and answers with a
         media type that says the form; parsing it here too cost a sixth of a lookup's time
         in the app. SERVICE is refused here whatever the store."""
-        uses_graph = False
+        uses_graph = has_from = False
         upper = text.upper()
-        # Comments, strings and IRIs are blanked out only if the words appear at all (most
-        # queries have neither): blanking can remove a match, never make one.
-        if _has_word(upper, "SERVICE") or _has_word(upper, "GRAPH"):
-            stripped = _LEXICAL.sub(" ", text)
-            if _SERVICE.search(stripped):
+        # The query is read with the lexer only if the words appear at all (most queries
+        # have none): in strings, IRIs and comments they are not keywords.
+        if _has_word(upper, "SERVICE") or _has_word(upper, "GRAPH") or _has_word(upper, "FROM"):
+            words = keywords(text)
+            if "SERVICE" in words:
                 raise QueryFailed("SERVICE (federated query) is not allowed: this store "
                                   "adapter never lets a query contact other servers",
                                   syntax=True)
-            uses_graph = _GRAPH.search(stripped) is not None
+            uses_graph, has_from = "GRAPH" in words, "FROM" in words
         if any(hint in upper for hint in _BUILT_IN_HINTS):
             _refuse_built_ins(text)
         if self.flavour is OXIGRAPH and not parse:
-            return None, uses_graph
+            return None, uses_graph, has_from
         try:
-            answer = self._checker.query(text)
+            answer = self._checker.query(text, base_iri=base_iri)
         except SyntaxError as error:
             raise QueryFailed(_syntax_message(str(error)), syntax=True) from error
         except (OSError, ValueError, RuntimeError) as error:
             raise QueryFailed(str(error)) from error
         if isinstance(answer, ox.QuerySolutions):
-            return "SELECT", uses_graph
+            return "SELECT", uses_graph, has_from
         if isinstance(answer, ox.QueryBoolean):
-            return "ASK", uses_graph
-        return "CONSTRUCT", uses_graph  # or DESCRIBE: both answer with triples
+            return "ASK", uses_graph, has_from
+        return "CONSTRUCT", uses_graph, has_from  # or DESCRIBE: both answer with triples
 
     def native_query(self, text: str, default_graph_uris: Sequence[str] = (),
                      named_graph_uris: Sequence[str] = ()):
@@ -654,14 +681,11 @@ class ExternalSparqlStore:
         return self._read(form, media_type, content)
 
     def _fetch(self, text: str, default_graph_uris: Sequence[str],
-               named_graph_uris: Sequence[str]) -> tuple[str, str, bytes]:
+               named_graph_uris: Sequence[str], base_iri: str | None = None
+               ) -> tuple[str, str, bytes]:
         """(form, media type, content) of the store's answer, Virtuoso's quirks undone."""
-        form, uses_graph = self._inspect(text)
-        default = list(default_graph_uris) or self._dataset()
-        # Named graphs matter only to GRAPH patterns; leaving them out of other queries spares
-        # the store the work (Oxigraph server answers a lookup ~2x faster).
-        named = list(named_graph_uris) or (self._dataset() if uses_graph else [])
-        accept = {"CONSTRUCT": NTRIPLES, None: EITHER}.get(form, RESULTS_JSON)
+        form, text, default, named, accept = self._prepare(text, default_graph_uris,
+                                                           named_graph_uris, base_iri)
         response = self._send_query(text, default, named, accept, parsed=form is not None)
         media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if form is None:  # not parsed here: the answer's media type says what it is
@@ -685,8 +709,10 @@ class ExternalSparqlStore:
         return answer
 
     def query(self, text: str, *, default_graph_uris: Sequence[str] = (),
-              named_graph_uris: Sequence[str] = ()) -> QueryResult:
-        form, media_type, content = self._fetch(text, default_graph_uris, named_graph_uris)
+              named_graph_uris: Sequence[str] = (), base_iri: str | None = None
+              ) -> QueryResult:
+        form, media_type, content = self._fetch(text, default_graph_uris, named_graph_uris,
+                                                base_iri)
         if self.flavour is OXIGRAPH and media_type == RESULTS_JSON \
                 and len(content) <= PASS_ON_BYTES:
             whole = _standard_results(content)
@@ -777,7 +803,7 @@ class ExternalSparqlStore:
         # on a store loaded long before, but over 120 s on one just loaded (10,000 reviews).
         queries = ["SELECT ?g WHERE { GRAPH ?g { } }",
                    "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                   f'FILTER(STRSTARTS(STR(?g), "{_string(prefix)}")) }}']
+                   f"FILTER(STRSTARTS(STR(?g), {ox.Literal(prefix)})) }}"]
         if self.flavour is VIRTUOSO:
             queries.pop(0)
         saved, self.timeout = self.timeout, max(self.timeout, 120.0)
@@ -834,7 +860,7 @@ class ExternalSparqlStore:
                                    f"{' '.join(response.text.split())[:300]}")
 
     def drop_graph(self, graph: str) -> None:
-        self.update(f"DROP SILENT GRAPH <{graph}>")
+        self.update(f"DROP SILENT GRAPH {_iri(graph)}")
 
     def graph_size(self, graph: str) -> int:
         return self._count([graph])
@@ -939,7 +965,7 @@ def _refuse_built_ins(text: str) -> None:
     codepoint escapes (\\u0062if:...) SPARQL allows anywhere in a query; only strings and
     comments may hold the words."""
     decoded = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-    kept = _LEXICAL.sub(lambda m: m.group() if m.group().startswith("<") else " ", decoded)
+    kept = blank_literals(decoded, keep_iris=True)
     if _BUILT_IN.search(kept):
         raise QueryFailed("functions named by bif: or sql: IRIs (Virtuoso's built-in "
                           "functions) are not allowed: some of them contact other servers or "
@@ -947,9 +973,13 @@ def _refuse_built_ins(text: str) -> None:
                           syntax=True)
 
 
-def _string(text: str) -> str:
-    """Text as the inside of a SPARQL string literal."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+def _iri(text: str) -> str:
+    """An IRI written for a query or update: checked by pyoxigraph, which refuses anything
+    that could end the <...> early, and written in its N-Triples form."""
+    try:
+        return str(ox.NamedNode(text))
+    except ValueError as error:
+        raise ReviewGraphError(f"not an IRI: {text!r} ({error})") from error
 
 
 def _table_boolean(answer: ox.QuerySolutions) -> bool:
@@ -1081,6 +1111,3 @@ def apply_changes(store: ExternalSparqlStore, changes: dict, build_dir: Path) ->
     return written
 
 
-def _data_block(operation: str, graph: str, lines: Iterable[str]) -> str:
-    body = "\n".join(lines)
-    return f"{operation} {{ GRAPH <{graph}> {{\n{body}\n}} }}"

@@ -1,11 +1,17 @@
-"""Reading a query's text before it runs: its form, and whether it is an update or federated.
+"""Reading a query's text before it runs: the project's one SPARQL lexer (in Python; the
+browser editor has its own in JavaScript).
 
 A small tokenizer that skips strings, IRIs and comments the way the SPARQL grammar does, so
 `"SERVICE"`, `<http://x/SERVICE>` and `# SERVICE` are not mistaken for the keyword while
-`service <x> {}` in any case is. It gives friendly, early answers (the right 4xx, the right
-result formats to negotiate); it is not the only guard: the processes that run queries cannot
-open a network socket at all (see executor.py), so a query that slipped past this reading
-still could not connect anywhere.
+`service <x> {}` in any case is. From it: a query's form and whether it is an update or
+federated (`shape_of`, for the endpoint's early, friendly answers), its keywords outside
+strings, IRIs and comments (`keywords`, for the external store adapter), its text with strings
+and comments blanked (`blank_literals`), the order its variables first appear in (`SELECT *`
+keeps it), and its FROM / FROM NAMED clauses (`without_dataset_clauses`).
+
+It is not the only guard: the processes that run queries cannot open a network socket at all
+(see web/executor.py), so a query that slipped past this reading still could not connect
+anywhere.
 """
 
 from __future__ import annotations
@@ -93,6 +99,84 @@ def shape_of(text: str) -> QueryShape:
         if not may_have_service:
             break
     return QueryShape(form=form, update_word=update_word, service_at=service_at)
+
+
+def keywords(text: str) -> frozenset[str]:
+    """The words of the query outside strings, IRIs and comments, upper-cased; a prefixed
+    name's prefix counts as a word too (`SERVICE:x` may be read as SERVICE then `:x`)."""
+    found = set()
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "word":
+            found.add(match.group().upper())
+        elif kind == "pname":
+            found.add(match.group().partition(":")[0].upper())
+    return frozenset(found)
+
+
+def blank_literals(text: str, *, keep_iris: bool = False) -> str:
+    """The text with every string and comment (and IRI, unless `keep_iris`) replaced by a
+    space: what is left can be searched for keywords and names."""
+    blanked = ("string", "comment") if keep_iris else ("string", "comment", "iri")
+    return _TOKEN.sub(lambda m: " " if m.lastgroup in blanked else m.group(), text)
+
+
+_SELECT_STAR = re.compile(r"(?i:SELECT)(?:\s+(?i:DISTINCT|REDUCED))?\s*\*")
+
+
+@lru_cache(maxsize=512)
+def select_star_order(text: str) -> tuple[str, ...] | None:
+    """For a `SELECT *` query, its variable names in the order they first appear in the text
+    (`?x` and `$x` are one variable); None for any other query. SPARQL leaves the order of
+    `SELECT *` columns to the engine, and Oxigraph sorts them by name; people expect the
+    order they wrote."""
+    if "*" not in text:
+        return None
+    start = _BEFORE_KEYWORD.match(text).end() if text.isascii() else 0
+    tokens = _TOKEN.finditer(text, start)
+    star = False
+    for match in tokens:
+        if match.lastgroup == "word":
+            star = _SELECT_STAR.match(text, match.start()) is not None
+            break
+    if not star:
+        return None
+    order: dict[str, None] = {}
+    for match in tokens:
+        if match.lastgroup == "var" and len(match.group()) > 1:
+            order.setdefault(match.group()[1:], None)
+    return tuple(order)
+
+
+def without_dataset_clauses(text: str) -> str | None:
+    """The query with its FROM and FROM NAMED clauses removed (blanked, so line and column
+    numbers stay), or None when it has none. For a store that lets a query's own FROM win over
+    the protocol's dataset (Virtuoso), unlike the standard."""
+    pieces: list[tuple[int, int]] = []
+    significant = [m for m in _TOKEN.finditer(text) if m.lastgroup not in ("space", "comment")]
+    index = 0
+    while index < len(significant):
+        match = significant[index]
+        if match.lastgroup == "word" and match.group().upper() == "FROM":
+            end = index + 1
+            if end < len(significant) and significant[end].group().upper() == "NAMED":
+                end += 1
+            if end < len(significant) and significant[end].lastgroup in ("iri", "pname"):
+                pieces.append((match.start(), significant[end].end()))
+                index = end + 1
+                continue
+        elif match.lastgroup == "other" and match.group() == "{":
+            break  # dataset clauses come before the WHERE clause
+        index += 1
+    if not pieces:
+        return None
+    parts, at = [], 0
+    for start, end in pieces:
+        parts.append(text[at:start])
+        parts.append(re.sub(r"[^\n]", " ", text[start:end]))
+        at = end
+    parts.append(text[at:])
+    return "".join(parts)
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
