@@ -348,7 +348,7 @@ def test_an_ipv6_store_url(tmp_path: Path):
         load(url, "--graph", str(graph))
         store = ExternalSparqlStore(url)
         try:
-            assert store._connections.host_header == f"[::1]:{port}"
+            assert store._query_target.host_header == f"[::1]:{port}"
             result = store.query("SELECT ?t WHERE { ?r <http://purl.org/dc/terms/title> ?t }")
             assert [s["t"].value for s in result.solutions or ()] == ["X"]
         finally:

@@ -72,7 +72,7 @@ def shape_of(text: str) -> QueryShape:
     # match. (A lookup through /sparql spent 11 us here reading every token, now 3 us.)
     may_have_service = "SERVICE" in text.upper()
     if not may_have_service and text.isascii():
-        first = _TOKEN.match(text, _BEFORE_KEYWORD.match(text).end())
+        first = _TOKEN.match(text, _prologue_end(text))
         word = first.group().upper() if first is not None else None
         return QueryShape(form=word if word in QUERY_FORMS else None,  # type: ignore[arg-type]
                           update_word=word if word in UPDATE_WORDS else None, service_at=None)
@@ -132,7 +132,7 @@ def select_star_order(text: str) -> tuple[str, ...] | None:
     order they wrote."""
     if "*" not in text:
         return None
-    start = _BEFORE_KEYWORD.match(text).end() if text.isascii() else 0
+    start = _prologue_end(text) if text.isascii() else 0
     tokens = _TOKEN.finditer(text, start)
     star = False
     for match in tokens:
@@ -177,6 +177,12 @@ def without_dataset_clauses(text: str) -> str | None:
         at = end
     parts.append(text[at:])
     return "".join(parts)
+
+
+def _prologue_end(text: str) -> int:
+    """Where an ASCII query's first keyword starts (see _BEFORE_KEYWORD; it always matches)."""
+    match = _BEFORE_KEYWORD.match(text)
+    return match.end() if match is not None else 0
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:

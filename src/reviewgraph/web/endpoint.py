@@ -19,6 +19,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import quote, unquote_to_bytes
 
 import pyoxigraph as ox
@@ -70,7 +71,7 @@ class SparqlEndpoint:
             ("Access-Control-Allow-Origin", settings.cors_allow_origin),
             ("Access-Control-Expose-Headers", f"{TRUNCATED_HEADER}, Content-Type"),
         )
-        self._descriptions: dict[tuple[str, str], bytes] = {}
+        self._descriptions: dict[tuple[str, str, int | None], bytes] = {}
         self.cache = ResponseCache(settings.cache_bytes)
 
     # --- entry ---------------------------------------------------------------------------------
@@ -228,7 +229,7 @@ class SparqlEndpoint:
 
     def _choose(self, environ: dict, params: dict[str, list[str]], offers: tuple[Format, ...],
                 allow_html: bool) -> tuple[Format, str]:
-        requested = (params.get("format") or params.get("output") or [None])[0]
+        requested = (params.get("format") or params.get("output") or [""])[0]
         if requested:
             fmt = conneg.by_name(requested, offers)
             if fmt is None:
@@ -276,7 +277,8 @@ class SparqlEndpoint:
         s = self.settings
         service = ox.NamedNode(endpoint)
         dataset, graph = ox.BlankNode(), ox.BlankNode()
-        statements = [
+        statements: list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode,
+                               ox.NamedNode | ox.BlankNode | ox.Literal]] = [
             (service, RDF_TYPE, SD.Service),
             (service, SD.endpoint, service),
             (service, SD.supportedLanguage, SD.SPARQL11Query),
@@ -305,7 +307,8 @@ class SparqlEndpoint:
         terms: list = [ox.Quad(*statement) if rdf_format.supports_datasets
                        else ox.Triple(*statement) for statement in statements]
         prefixes = {"sd": SD.iri, "void": VOID.iri, "dcterms": "http://purl.org/dc/terms/"}
-        options = {"prefixes": prefixes} if fmt in ("turtle", "trig", "rdfxml") else {}
+        options: dict[str, Any] = {"prefixes": prefixes} if fmt in ("turtle", "trig",
+                                                                     "rdfxml") else {}
         return ox.serialize(terms, format=rdf_format, **options) or b""
 
     # --- writing responses ---------------------------------------------------------------------
