@@ -362,3 +362,11 @@ def test_service_description_with_any_host_header(w3c_server, host, endpoint):
     graph = rdflib.Graph().parse(data=response.text, format="turtle")
     endpoints = {str(o) for o in graph.objects(None, SD.endpoint)}
     assert endpoints == {endpoint or w3c_server.endpoint}
+
+
+@pytest.mark.parametrize("iri", ["not an iri", "relative/graph", "http://x/a>b"])
+def test_a_dataset_graph_that_is_not_an_iri_is_a_client_error(w3c_server, iri):
+    response = requests.get(w3c_server.endpoint, timeout=30,
+                            params={"query": "ASK {}", "default-graph-uri": iri})
+    assert response.status_code == 400
+    assert "not an absolute IRI" in response.text

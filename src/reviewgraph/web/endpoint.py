@@ -210,8 +210,8 @@ class SparqlEndpoint:
         if chosen[0] is HTML:
             return self.page_app(environ, start_response)
         fmt, media_type = chosen
-        key = (query, fmt.name, tuple(params.get("default-graph-uri", ())),
-               tuple(params.get("named-graph-uri", ())))
+        key = (query, fmt.name, _graph_iris(params, "default-graph-uri"),
+               _graph_iris(params, "named-graph-uri"))
         outcome = self.cache.get(key)
         if outcome is None:
             outcome = self.pool.query(query, fmt.name, key[2], key[3],
@@ -332,6 +332,19 @@ def _update_refusal() -> Refusal:
     return Refusal(403, "this is a read-only SPARQL endpoint: SPARQL Update is not accepted "
                         "(by any method or URL). Send queries (SELECT, ASK, CONSTRUCT, "
                         "DESCRIBE) only.")
+
+
+def _graph_iris(params: dict[str, list[str]], name: str) -> tuple[str, ...]:
+    """The dataset IRIs given as `name`, each checked to be an absolute IRI (pyoxigraph's
+    parser), so every store is handed the same valid IRIs or none."""
+    iris = tuple(params.get(name, ()))
+    for iri in iris:
+        try:
+            ox.NamedNode(iri)
+        except ValueError as error:
+            raise Refusal(400, f"{name} '{iri[:200]}' is not an absolute IRI ({error}).") \
+                from error
+    return iris
 
 
 def _parse_params(raw: bytes, where: str) -> dict[str, list[str]]:
