@@ -311,8 +311,6 @@ _CURIE_PREFIXES = {**PREFIXES, "sh": str(SH), "vann": "http://purl.org/vocab/van
 curie = partial(terms_curie, prefixes=_CURIE_PREFIXES)
 
 
-
-
 def human_age(duration: str) -> str:
     """'8 days' for P8D, '3 months' for P3M, '16 years' for P16Y; the text itself otherwise."""
     match = DATE_DURATION.match(duration)
