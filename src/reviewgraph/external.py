@@ -83,7 +83,12 @@ import pyoxigraph as ox
 
 from reviewgraph.errors import ReviewGraphError
 from reviewgraph.http_client import Answer, Client, Target
-from reviewgraph.sparql_text import blank_literals, keywords, without_dataset_clauses
+from reviewgraph.sparql_text import (
+    blank_literals,
+    keywords,
+    may_have_relative_iri,
+    without_dataset_clauses,
+)
 from reviewgraph.store import QueryFailed, QueryResult, _syntax_message
 from reviewgraph.terms import DEFAULT_BASE_IRI
 
@@ -109,8 +114,6 @@ _GRAPH_FORMATS = {"application/n-triples": ox.RdfFormat.N_TRIPLES,
 # Virtuoso runs functions named by `bif:` and `sql:` IRIs (or its namespaces for them) as its
 # own SQL built-ins, some of which contact other servers (`bif:http_get`) or read its settings.
 _BUILT_IN = re.compile(r"<\s*(?:bif|sql):|openlinksw\.com/schemas/(?:bif|sql)#", re.I)
-# An IRI with no scheme: relative, resolved against a base (`_prepare`).
-_RELATIVE_IRI = re.compile(r'<(?![A-Za-z][A-Za-z0-9+.-]*:)[^<>"{}|^`\\\x00-\x20]*>')
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # Whether a query may name a built-in, in its upper case: one of these texts, or a codepoint
 # escape (which could spell one). Looked for with str.find, not a regex, as are the words
@@ -299,7 +302,7 @@ class ExternalSparqlStore:
             # Named graphs matter only to GRAPH patterns; leaving them out of other queries
             # spares the store the work (Oxigraph server answers a lookup ~2x faster).
             named = self._dataset() if uses_graph else []
-        if base_iri and _RELATIVE_IRI.search(text) and \
+        if base_iri and may_have_relative_iri(text) and \
                 not ("BASE" in text.upper() and "BASE" in keywords(text)):
             # On line 1, so later lines keep their numbers; never a second BASE (Virtuoso
             # refuses two, and the query's own wins anyway).

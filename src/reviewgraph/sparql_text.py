@@ -148,6 +148,17 @@ def select_star_order(text: str) -> tuple[str, ...] | None:
     return tuple(order)
 
 
+# An IRI token (as the lexer reads one) that has no scheme: a relative IRI.
+_RELATIVE_IRI = re.compile(r'<(?![A-Za-z][A-Za-z0-9+.-]*:)[^<>"{}|^`\\\x00-\x20]*>')
+
+
+def may_have_relative_iri(text: str) -> bool:
+    """Whether the text may hold a relative IRI: one regex search, not a full reading, as it
+    runs on every query to an external store; a string or comment that looks like one only
+    makes the caller add a BASE, which changes nothing for absolute IRIs."""
+    return _RELATIVE_IRI.search(text) is not None
+
+
 def without_dataset_clauses(text: str) -> str | None:
     """The query with its FROM and FROM NAMED clauses removed (blanked, so line and column
     numbers stay), or None when it has none. For a store that lets a query's own FROM win over
