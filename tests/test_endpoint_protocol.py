@@ -10,6 +10,9 @@ import xml.etree.ElementTree as ET
 import pytest
 import rdflib
 import requests
+from store_servers import embedded_only
+
+from reviewgraph.web.conneg import GRAPH_FORMATS, by_name, negotiate
 
 TITLES = "SELECT ?title WHERE { ?r <http://purl.org/dc/terms/title> ?title } ORDER BY ?title"
 ASK = "ASK { ?r a <https://reviewgraph.example/def/CaseReview> }"
@@ -374,3 +377,37 @@ def test_huge_query_is_413(endpoint):
     assert_refused(response, 413, "65536 bytes")
     response = requests.post(endpoint, data={"query": huge}, timeout=30)
     assert_refused(response, 413)
+
+
+# --- one negotiator: /sparql and /data answer one Accept alike --------------------------------
+# Accept headers whose best format does not depend on the order a route lists its offers in
+# (for `*/*` /sparql gives Turtle and /data the page, by design) nor on HTML (which /data
+# answers with Turtle and /sparql with the query page): on these both must choose one format.
+AGREEING_ACCEPTS = [
+    "text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml",
+    "application/json", "TEXT/TURTLE", "text/turtle; charset=utf-8", "application/x-turtle",
+    "application/rdf+xml;q=0.5, text/turtle;q=0.9", "text/turtle;q=0.1, application/n-triples",
+    "application/*;q=0.2, application/ld+json", "text/turtle;q=0, application/rdf+xml;q=0.3",
+    "*/*;q=0.1, application/n-triples;q=0.5", "application/xml, text/turtle;q=0.5",
+]
+
+
+@embedded_only  # negotiation is the app's, whatever the store
+@pytest.mark.parametrize("accept", AGREEING_ACCEPTS)
+def test_sparql_and_data_negotiate_alike(server, graph_facts, accept):
+    local = graph_facts.review.removeprefix("https://reviewgraph.example/id/")
+    describe = f"DESCRIBE <{graph_facts.review}>"
+    from_sparql = requests.get(server.endpoint, params={"query": describe}, timeout=30,
+                               headers={"Accept": accept})
+    from_data = requests.get(f"{server.base_url}/data/{local}", timeout=30,
+                             headers={"Accept": accept}, allow_redirects=False)
+    assert from_sparql.status_code == from_data.status_code == 200, from_sparql.text
+
+    def chosen(response: requests.Response) -> str:
+        # /sparql labels a format with the alias a client named (application/json), /data
+        # always with its canonical type: the format is what must agree.
+        media_type = response.headers["Content-Type"].split(";")[0]
+        return by_name(media_type, GRAPH_FORMATS).name
+
+    assert chosen(from_sparql) == chosen(from_data)
+    assert chosen(from_data) == negotiate(accept, GRAPH_FORMATS)[0].name

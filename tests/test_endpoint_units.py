@@ -13,13 +13,13 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
+from reviewgraph.sparql_text import shape_of
 from reviewgraph.store import QueryResult
 from reviewgraph.web.conneg import GRAPH_FORMATS, HTML, RESULT_FORMATS, by_name, negotiate
 from reviewgraph.web.endpoint import SparqlEndpoint, _unquote
 from reviewgraph.web.executor import TripleCount
 from reviewgraph.web.results import write
 from reviewgraph.web.settings import Settings
-from reviewgraph.web.sparql_text import shape_of
 
 
 @pytest.mark.parametrize(("text", "form"), [
@@ -175,3 +175,34 @@ def test_the_service_description_gives_the_count_only_once_it_is_known():
     count.set(1234)
     assert count.wait(0) == 1234
     assert [int(n) for n in describe(endpoint).objects(None, triples)] == [1234]
+
+
+def test_select_star_order():
+    from reviewgraph.sparql_text import select_star_order
+
+    assert select_star_order("PREFIX a: <x> SELECT * WHERE { ?z ?a $m . ?z <p> ?q }") == \
+        ("z", "a", "m", "q")
+    assert select_star_order("select distinct * { ?b ?a ?b }") == ("b", "a")
+    assert select_star_order("SELECT ?a { ?x ?a 2 FILTER(?a * 2 > 1) }") is None
+    assert select_star_order("ASK { ?a ?b ?c }") is None
+    assert select_star_order('SELECT * { ?s ?p "?not" } # ?nor') == ("s", "p")
+
+
+def test_dataset_clauses_taken_out_keep_lines_and_columns():
+    from reviewgraph.sparql_text import without_dataset_clauses
+
+    text = 'ASK FROM <http://x/a>\nFROM NAMED\n  ex:b { GRAPH ?g { <FROM> ?p "FROM <x>" } }'
+    out = without_dataset_clauses(text)
+    assert out is not None and out.splitlines()[2].endswith('{ GRAPH ?g { <FROM> ?p "FROM <x>" } }')
+    assert [len(line) for line in out.splitlines()] == [len(line) for line in text.splitlines()]
+    assert "FROM <http" not in out and "NAMED" not in out
+    assert without_dataset_clauses("SELECT * { ?s ?p ?o }") is None
+
+
+def test_keywords_ignore_strings_iris_and_comments():
+    from reviewgraph.sparql_text import blank_literals, keywords
+
+    words = keywords('SELECT * { ?s <http://x/GRAPH> "SERVICE" } # FROM')
+    assert "SELECT" in words and not {"GRAPH", "SERVICE", "FROM"} & words
+    assert "SERVICE" in keywords("SELECT * { SERVICE:x ?p ?o }")
+    assert blank_literals('ASK { <bif:x> "bif:y" } # bif:z', keep_iris=True).count("bif:") == 1

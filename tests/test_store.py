@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -99,3 +100,18 @@ def test_bad_files_are_clear_errors(tmp_path):
         OxigraphStore.prepare(tmp_path / "missing.nt", tmp_path / "store")
     with pytest.raises(ReviewGraphError, match="cannot open the store"):
         OxigraphStore.open(tmp_path / "no-store")
+
+
+def test_store_module_never_imports_a_later_stage():
+    """store.py is the stage before external.py and the web: no import of either, even
+    inside a function (the cycle store -> external -> store is gone)."""
+    import ast
+
+    import reviewgraph.store
+
+    tree = ast.parse(Path(reviewgraph.store.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for alias in node.names}
+    assert not {name for name in imported if name and name.startswith(
+        ("reviewgraph.external", "reviewgraph.web", "reviewgraph.sparql_text"))}

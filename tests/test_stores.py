@@ -315,3 +315,56 @@ def test_serving_a_store_without_our_graphs_says_so(tmp_path: Path):
             create_app(Settings(store_url=server.store_url, log_requests=False))
     finally:
         stop_store_server(server)
+
+
+def test_an_ipv6_store_url(tmp_path: Path):
+    """A store at an IPv6 address: the client connects to it and says `Host: [::1]:port`
+    (the brackets are part of the name), and loading and querying work."""
+    import socket
+    import time
+
+    from store_servers import OXIGRAPH, stop_process_group
+
+    with socket.socket(socket.AF_INET6) as probe:
+        probe.bind(("::1", 0))
+        port = probe.getsockname()[1]
+    with (tmp_path / "oxigraph.log").open("wb") as log:
+        process = subprocess.Popen(
+            [str(OXIGRAPH), "serve", "--location", str(tmp_path / "data"),
+             "--bind", f"[::1]:{port}"], stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    url = f"http://[::1]:{port}/query"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("::1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, (tmp_path / "oxigraph.log").read_text()
+                time.sleep(0.1)
+        graph = tmp_path / "one.nt"
+        graph.write_text(f"<{B}review/x> <http://purl.org/dc/terms/title> \"X\" .\n")
+        load(url, "--graph", str(graph))
+        store = ExternalSparqlStore(url)
+        try:
+            assert store._query_target.host_header == f"[::1]:{port}"
+            result = store.query("SELECT ?t WHERE { ?r <http://purl.org/dc/terms/title> ?t }")
+            assert [s["t"].value for s in result.solutions or ()] == ["X"]
+        finally:
+            store.close()
+    finally:
+        stop_process_group(process, timeout=10)
+
+
+def test_graph_iris_in_updates_are_checked(store_farm: StoreFarm):
+    """An IRI is never pasted into an update as it is: one that could end the <...> early is
+    refused before anything is sent."""
+    from reviewgraph.errors import ReviewGraphError
+
+    store = ExternalSparqlStore(store_farm.get("oxigraph-server", "loading").store_url)
+    try:
+        with pytest.raises(ReviewGraphError, match="not an IRI"):
+            store.drop_graph(B + "graph/x> } ; DROP ALL ; INSERT DATA { GRAPH <" + B + "graph/y")
+    finally:
+        store.close()

@@ -111,3 +111,16 @@ def test_reused_terms_are_declared_for_owl2() -> None:
     for curie in ("dcterms:title", "dcterms:issued", "schema:text", "prov:wasDerivedFrom"):
         assert f"{curie} a owl:" in text
     assert (URIRef("http://purl.org/dc/terms/title"), RDF.type, OWL.DatatypeProperty) in graph
+
+
+def test_one_curie_for_every_stage():
+    from reviewgraph.terms import curie
+
+    assert curie("https://reviewgraph.example/def/CaseReview") == "rg:CaseReview"
+    assert curie("http://purl.org/dc/terms/title") == "dcterms:title"
+    # A local name that would need escaping, or none: the IRI itself.
+    assert curie("http://purl.org/dc/terms/a/b") == "http://purl.org/dc/terms/a/b"
+    assert curie("http://purl.org/dc/terms/") == "http://purl.org/dc/terms/"
+    assert curie("http://example.org/x") == "http://example.org/x"
+    shapes = {"sh": "http://www.w3.org/ns/shacl#"}
+    assert curie("http://www.w3.org/ns/shacl#Violation", shapes) == "sh:Violation"

@@ -58,7 +58,7 @@ from reviewgraph.graph import (
     shared_triples,
 )
 from reviewgraph.paths import DEFAULT_BUILD_DIR, PROJECT_ROOT, SOURCES_DIR
-from reviewgraph.terms import DEFAULT_BASE_IRI, PREFIXES, ontology_graph
+from reviewgraph.terms import DEFAULT_BASE_IRI, PREFIXES, curie, ontology_graph
 from reviewgraph.validation import (
     TripleIndex,
     ValidationReport,
@@ -190,20 +190,6 @@ def default_pages(directory: Path = SOURCES_DIR) -> list[Path]:
 
 
 _PREFIXES_LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
-
-
-def _curie(iri: str, cache: dict[str, str] | None = None) -> str:
-    if cache is not None and iri in cache:
-        return cache[iri]
-    text = iri
-    for prefix, namespace in _PREFIXES_LONGEST_FIRST:
-        local = iri[len(namespace):]
-        if iri.startswith(namespace) and local and all(c.isalnum() or c in "_-." for c in local):
-            text = f"{prefix}:{local}"
-            break
-    if cache is not None:
-        cache[iri] = text
-    return text
 
 
 # --- N-Triples lines -------------------------------------------------------------------------
@@ -364,7 +350,7 @@ def turtle(lines: Sequence[str],
                                     for subject in sorted(by_subject))
 
 
-def _jsonld_value(written: str, cache: dict[str, str] | None = None) -> object:
+def _jsonld_value(written: str) -> object:
     if written.startswith("<"):
         return {"@id": written[1:-1]}
     close = written.rindex('"')
@@ -373,7 +359,7 @@ def _jsonld_value(written: str, cache: dict[str, str] | None = None) -> object:
     if rest.startswith("@"):
         return {"@value": value, "@language": rest[1:]}
     if rest.startswith("^^<") and rest[3:-1] != XSD_STRING:
-        return {"@value": value, "@type": _curie(rest[3:-1], cache)}
+        return {"@value": value, "@type": curie(rest[3:-1])}
     return value
 
 
@@ -386,14 +372,14 @@ def _jsonld_node(subject: str, predicates: dict[str, list[str]], cache: dict[str
     properties: dict[str, list[str]] = {}
     for predicate, objects in predicates.items():
         if predicate == _TYPE_PREDICATE:
-            types = [_json_text(_curie(o[1:-1], cache)) for o in objects if o.startswith("<")]
+            types = [_json_text(curie(o[1:-1])) for o in objects if o.startswith("<")]
             if types:
                 properties["@type"] = types
             values = [_jsonld_value_text(o, cache) for o in objects if not o.startswith("<")]
         else:
             values = [_jsonld_value_text(o, cache) for o in objects]
         if values:
-            properties[_curie(predicate[1:-1], cache)] = values
+            properties[curie(predicate[1:-1])] = values
     members = [f'"@id": {_json_text(subject[1:-1])}']
     for key in sorted(properties):
         members.append(f"{_json_text(key)}: [{', '.join(properties[key])}]")
@@ -413,7 +399,7 @@ def _jsonld_value_text(written: str, cache: dict[str, str]) -> str:
     if written.startswith("<"):
         text = '{"@id": ' + _json_text(written[1:-1]) + "}"
     else:
-        value = _jsonld_value(written, cache)
+        value = _jsonld_value(written)
         if isinstance(value, str):
             return _json_text(value)
         text = "{" + ", ".join(f"{_json_text(k)}: {_json_text(v)}"
@@ -451,7 +437,7 @@ def class_counts_of_lines(lines: Iterable[str]) -> dict[str, int]:
     for line in lines:
         at = line.find(type_predicate)
         if at > 0:
-            counts[_curie(line[at + len(type_predicate):-3])] += 1
+            counts[curie(line[at + len(type_predicate):-3])] += 1
     return dict(sorted(counts.items()))
 
 
@@ -459,16 +445,15 @@ def _class_counts(by_subject: dict[str, dict[str, list[str]]]) -> dict[str, int]
     """class_counts_of_lines, from the lines grouped by subject."""
     type_predicate = f"<{RDF_TYPE}>"
     counts: Counter[str] = Counter()
-    cache: dict[str, str] = {}
     for predicates in by_subject.values():
         for written in predicates.get(type_predicate, ()):
             if written.startswith("<"):
-                counts[_curie(written[1:-1], cache)] += 1
+                counts[curie(written[1:-1])] += 1
     return dict(sorted(counts.items()))
 
 
 def class_counts(graph: Graph) -> dict[str, int]:
-    counts = Counter(_curie(str(cls)) for cls in graph.objects(None, RDF.type))
+    counts = Counter(curie(str(cls)) for cls in graph.objects(None, RDF.type))
     return dict(sorted(counts.items()))
 
 

@@ -232,12 +232,13 @@ def _item_beginnings(items: list) -> frozenset[str] | None:
     return frozenset({text}) if text else None
 
 
-_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+# An ISO 8601 date duration (P8D, P3M, P16Y, P1Y6M, P2W): years, months, weeks, days.
+DATE_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 
 
 def duration_days(duration: str) -> float | None:
     """An ISO 8601 date duration (P8D, P3M, P16Y, P1Y6M, P2W) in days; None if not one."""
-    match = _DURATION.match(duration)
+    match = DATE_DURATION.match(duration)
     if not match or duration == "P":
         return None
     years, months, weeks, days = (int(part) if part else 0 for part in match.groups())

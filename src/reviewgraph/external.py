@@ -27,21 +27,11 @@ graph: 2.7 s on Virtuoso at 100,000 reviews with two workers counting at once, w
 over the union took 40 s; the web app still takes that count in the background and never waits
 for it to start (`web.executor.TripleCount`).
 
-Why our own small HTTP/1.1 client on the query path, not SPARQLWrapper (the project's client
-for SPARQL endpoints: `reviewgraph query` and `link`, and the tests) nor requests: this is the
-hot path of /sparql and of every page, and on a lookup the client's own CPU decides the
-throughput. Measured here against Oxigraph server (one lookup at a time): SPARQLWrapper opens a
-new urllib connection per query and re-encodes every parameter (~350 us CPU a query, 1,400 q/s);
-http.client on a kept-alive connection ~110 us (its header parsing goes through the email
-package); `_Connections` (one kept-alive socket per thread, the request written in one send,
-Content-Length or chunked answers read from one buffer) a fraction of that. It also gives what
-SPARQLWrapper does not: the raw bytes for pyoxigraph's parsers and for passing answers on, the
-response headers (Virtuoso reports a query cut short by its time limit only in `X-SQL-State`),
-exact control of method and body, and one deadline for the whole answer, enforced with the
-kernel's socket timeouts rather than Python's (which poll before every send and receive: see
-`_Connection`). Loading (Graph Store Protocol) uses requests.
+HTTP. Every request to the store, queries and loading alike, goes through the project's one
+small HTTP/1.1 client (`reviewgraph.http_client`, which says why it is not SPARQLWrapper or
+requests: this is the hot path of /sparql and of every page).
 
-Store quirks handled here, never in callers (Oxigraph server's: see `_Connections.request`):
+Store quirks handled here, never in callers (Oxigraph server's: see `http_client.Client`):
 - Virtuoso never answers a POST with `Content-Type: application/sparql-query`: queries go by GET,
   or as a form POST when the URL would be long.
 - Virtuoso gives ASK as a one-row table in CSV/TSV: we always ask for SPARQL JSON and, if a
@@ -82,11 +72,9 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import struct
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -94,6 +82,13 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import pyoxigraph as ox
 
 from reviewgraph.errors import ReviewGraphError
+from reviewgraph.http_client import Answer, Client, Target
+from reviewgraph.sparql_text import (
+    blank_literals,
+    keywords,
+    may_have_relative_iri,
+    without_dataset_clauses,
+)
 from reviewgraph.store import QueryFailed, QueryResult, _syntax_message
 from reviewgraph.terms import DEFAULT_BASE_IRI
 
@@ -102,10 +97,6 @@ NTRIPLES = "application/n-triples"
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 EITHER = f"{RESULTS_JSON}, {NTRIPLES};q=0.9"  # a query's answer, whichever its form
-# Bytes asked of each receive: CPython allocates that much for every recv() before shrinking
-# it, and at 256 KiB glibc maps and unmaps it each time (10.5 us a call on a socket pair here;
-# 0.9 at 64 KiB).
-RECEIVE_BYTES = 1 << 16
 MAX_GET_URL = 4000  # longer requests go as a form POST (proxies and servers cap URL length)
 BATCH_TRIPLES = 20_000  # triples per Graph Store Protocol request when loading
 # Answers up to this size are checked whole to be passed on as they are (`_standard_results`);
@@ -120,15 +111,6 @@ _GRAPH_FORMATS = {"application/n-triples": ox.RdfFormat.N_TRIPLES,
                   "application/rdf+xml": ox.RdfFormat.RDF_XML,
                   "application/ld+json": ox.RdfFormat.JSON_LD}
 
-# Comments, strings and IRIs, which may contain any word without it being a keyword.
-_LEXICAL = re.compile("|".join((
-    r"#[^\n]*",  # comment
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""', r"'''(?:[^'\\]|\\.|'(?!''))*'''",  # long strings
-    r'"(?:[^"\\\n]|\\.)*"', r"'(?:[^'\\\n]|\\.)*'",  # strings
-    r'<[^<>"{}|^`\\\s]*>',  # IRIs
-)), re.S)
-_SERVICE = re.compile(r"\bSERVICE\b", re.I)
-_GRAPH = re.compile(r"\bGRAPH\b", re.I)
 # Virtuoso runs functions named by `bif:` and `sql:` IRIs (or its namespaces for them) as its
 # own SQL built-ins, some of which contact other servers (`bif:http_get`) or read its settings.
 _BUILT_IN = re.compile(r"<\s*(?:bif|sql):|openlinksw\.com/schemas/(?:bif|sql)#", re.I)
@@ -157,14 +139,6 @@ VIRTUOSO = Flavour("virtuoso", "/sparql", "query", "/sparql-graph-crud", "graph-
 GENERIC = Flavour("generic", "/update", "update", "/data", "graph")  # Fuseki-like layout
 
 
-def _session():
-    import requests
-
-    session = requests.Session()
-    session.headers["User-Agent"] = "reviewgraph"
-    return session
-
-
 @dataclass(frozen=True)
 class StoreRequest:
     """One HTTP request to the store's query URL (`query`: what goes after its `?`)."""
@@ -173,221 +147,6 @@ class StoreRequest:
     query: str
     body: bytes | None
     headers: dict[str, str]
-
-
-@dataclass
-class _Answer:
-    status: int
-    headers: dict[str, str]  # lower-case names
-    content: bytes
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", errors="replace")
-
-
-class StoreUnreachable(OSError):
-    """The connection to the store failed or broke off."""
-
-
-_TIMEVAL = struct.Struct("@ll")  # struct timeval: seconds, microseconds
-KERNEL_WAIT = 1.0  # seconds: the longest one send or receive waits before the deadline is checked
-
-
-class _Connection:
-    """One kept-alive HTTP/1.1 connection: a request written in one send, the answer read
-    from one buffer (Content-Length, chunked, or up to the close).
-
-    Plain HTTP connections are blocking sockets whose sends and receives the kernel stops
-    after KERNEL_WAIT (SO_SNDTIMEO, SO_RCVTIMEO), or sooner when the deadline is nearer; a
-    wait that runs out before the deadline is simply waited again. Why not Python's socket
-    timeout: a socket with one polls before every send and every receive, two more system
-    calls a query, each giving up the interpreter lock, which with several query threads in
-    a worker means more waits for the lock and more context switches; and setting the
-    kernel's timeout for every query's deadline would be two system calls made holding the
-    lock. So the kernel's timeout changes only near a deadline. HTTPS keeps Python's timeout
-    (TLS reads and writes do not map onto the kernel's)."""
-
-    def __init__(self, host: str, port: int, https: bool, timeout: float):
-        sock = socket.create_connection((host, port), timeout=timeout)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.kernel_timeouts = not https
-        if https:
-            import ssl
-
-            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
-        else:
-            sock.settimeout(None)  # blocking: the kernel's timeouts bound each call
-        self.sock = sock
-        self.buffer = bytearray()  # received, not yet read (bytearray: appends and reads
-        # from the front are amortised O(1), where bytes copied it all each time)
-        self._waits: dict[int, float] = {}  # the kernel's timeout now set, per option
-
-    def _bound(self, deadline: float, option: int) -> None:
-        """Make the next send (SO_SNDTIMEO) or receive (SO_RCVTIMEO) give up by the deadline
-        at the latest; TimeoutError once it has passed."""
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("the store's answer took longer than the time limit")
-        if not self.kernel_timeouts:
-            self.sock.settimeout(remaining)
-            return
-        wait = min(remaining, KERNEL_WAIT)
-        current = self._waits.get(option, 0.0)  # 0: none set yet (the kernel's "forever")
-        if current == 0.0 or current > remaining or (current < wait == KERNEL_WAIT):
-            seconds = int(wait)
-            microseconds = max(int((wait - seconds) * 1_000_000), 1)  # 0 would be no limit
-            self.sock.setsockopt(socket.SOL_SOCKET, option,
-                                 _TIMEVAL.pack(seconds, microseconds))
-            self._waits[option] = wait
-
-    def send(self, head: bytes, body: bytes | None, deadline: float) -> None:
-        data = memoryview(head + body if body else head)
-        while data:
-            self._bound(deadline, socket.SO_SNDTIMEO)
-            try:
-                sent = self.sock.send(data)
-            except BlockingIOError:  # the kernel's wait ran out; the deadline decides
-                continue
-            data = data[sent:]
-
-    def _more(self, deadline: float) -> None:
-        while True:
-            self._bound(deadline, socket.SO_RCVTIMEO)
-            try:
-                block = self.sock.recv(RECEIVE_BYTES)
-                break
-            except BlockingIOError:  # the kernel's wait ran out; the deadline decides
-                continue
-        if not block:
-            raise StoreUnreachable("the store closed the connection")
-        self.buffer += block
-
-    def _line(self, deadline: float) -> bytes:
-        while (end := self.buffer.find(b"\r\n")) < 0:
-            self._more(deadline)
-        line = self._take(end)
-        del self.buffer[:2]
-        return line
-
-    def _exactly(self, size: int, deadline: float) -> bytes:
-        while len(self.buffer) < size:
-            self._more(deadline)
-        return self._take(size)
-
-    def _take(self, size: int) -> bytes:
-        """The first `size` bytes of the buffer, removed from it (copied once)."""
-        with memoryview(self.buffer) as view:
-            data = bytes(view[:size])
-        del self.buffer[:size]
-        return data
-
-    def receive(self, deadline: float) -> tuple[_Answer, bool]:
-        """(answer, whether the connection can be used again)."""
-        while (end := self.buffer.find(b"\r\n\r\n")) < 0:
-            self._more(deadline)
-        head = self._take(end).decode("latin-1")
-        del self.buffer[:4]
-        status_line, *lines = head.split("\r\n")
-        parts = status_line.split(" ", 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
-            raise StoreUnreachable(f"not an HTTP answer: {status_line[:80]!r}")
-        status = int(parts[1])
-        headers: dict[str, str] = {}
-        for line in lines:
-            name, _, value = line.partition(":")
-            name = name.strip().lower()
-            # Repeated headers (Virtuoso repeats one per graph) are joined, as HTTP allows.
-            headers[name] = f"{headers[name]}, {value.strip()}" if name in headers \
-                else value.strip()
-        reusable = headers.get("connection", "").lower() != "close" \
-            and parts[0] != "HTTP/1.0"
-        if "chunked" in headers.get("transfer-encoding", "").lower():
-            blocks = []
-            while size := int(self._line(deadline).split(b";")[0], 16):
-                blocks.append(self._exactly(size, deadline))
-                self._exactly(2, deadline)
-            while self._line(deadline):  # trailers, then the empty line
-                pass
-            content = b"".join(blocks)
-        elif "content-length" in headers:
-            content = self._exactly(int(headers["content-length"]), deadline)
-        elif status in (204, 304) or 100 <= status < 200:
-            content = b""
-        else:  # the body runs to the close
-            try:
-                while True:
-                    self._more(deadline)
-            except StoreUnreachable:
-                pass
-            content, reusable = self._take(len(self.buffer)), False
-        return _Answer(status, headers, content), reusable
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-class _Connections:
-    """Kept-alive HTTP connections to the store, one per thread (the pages call from several
-    request threads). Why not http.client, or requests: measured on a lookup, http.client's
-    own work (a header object through the email parser, buffered line reads, chunk by chunk)
-    was a quarter of the app's CPU per query, and requests' several times that; this asks
-    only what a SPARQL answer needs."""
-
-    def __init__(self, url: str):
-        parts = urlsplit(url)
-        self.https = parts.scheme == "https"
-        self.host = parts.hostname or "127.0.0.1"
-        self.port = parts.port or (443 if self.https else 80)
-        self.path = parts.path or "/"
-        self.base_query = parts.query
-        default_port = 443 if self.https else 80
-        self.host_header = self.host if self.port == default_port else f"{self.host}:{self.port}"
-        self._local = threading.local()
-
-    def request(self, method: str, query: str, body: bytes | None, headers: dict[str, str],
-                timeout: float) -> _Answer:
-        target = self.path + "?" + "&".join(q for q in (self.base_query, query) if q) \
-            if query or self.base_query else self.path
-        lines = [f"{method} {target} HTTP/1.1", f"Host: {self.host_header}",
-                 "User-Agent: reviewgraph", *(f"{k}: {v}" for k, v in headers.items())]
-        if body is not None:
-            lines.append(f"Content-Length: {len(body)}")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode()
-        deadline = time.monotonic() + timeout
-        for attempt in (1, 2):  # a kept-alive connection the server closed: reconnect once
-            connection = getattr(self._local, "connection", None)
-            reused = connection is not None
-            try:
-                if connection is None:
-                    connection = _Connection(self.host, self.port, self.https, timeout)
-                    self._local.connection = connection
-                connection.send(head, body, deadline)
-                answer, reusable = connection.receive(deadline)
-            except (StoreUnreachable, ConnectionError) as error:
-                self.close()
-                if attempt == 2 or not reused:
-                    raise StoreUnreachable(str(error)) from error
-                continue
-            except BaseException:
-                self.close()
-                raise
-            if reused and attempt == 1 and answer.status == 500 \
-                    and b"(os error 11)" in answer.content:
-                # Oxigraph server run with --timeout-s applies it to idle kept-alive
-                # connections too, and answers the next request on one with this error.
-                self.close()
-                continue
-            if not reusable:
-                self.close()
-            return answer
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self._local.connection = None
 
 
 def graph_prefix(base_iri: str) -> str:
@@ -409,8 +168,8 @@ class ExternalSparqlStore:
         self.query_url = query_url
         self.base_iri = base_iri
         self.timeout = timeout
-        self._http = _session()  # loading (Graph Store Protocol, updates)
-        self._connections = _Connections(query_url)  # queries
+        self._http = Client()
+        self._query_target = Target.of(query_url)
         self._checker = ox.Store()  # always empty: only parses (see the module comment)
         self.flavour = self._flavour(flavour)
         # The longest any query may run here (None: no limit of the store's own to respect).
@@ -418,6 +177,8 @@ class ExternalSparqlStore:
         root = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
         self.gsp_url = gsp_url or root + self.flavour.gsp_path
         self.update_url = update_url or root + self.flavour.update_path
+        self._gsp_target, self._update_target = Target.of(self.gsp_url), \
+            Target.of(self.update_url)
         self._left = threading.local()  # `within`: time left for this thread's queries
         self._encoded_datasets: dict[tuple, str] = {}  # (graphs, named, limit) -> URL-encoded
         self.union = False  # whether queries go without a dataset (see `_serves_our_union`)
@@ -457,7 +218,7 @@ class ExternalSparqlStore:
             return known[named]
         # Ask once; the Server header says which server this is.
         response = self._get({"query": "ASK {}"}, RESULTS_JSON)
-        server = response.headers.get("Server", "").lower()
+        server = response.headers.get("server", "").lower()
         if "virtuoso" in server:
             return VIRTUOSO
         if "oxigraph" in server:
@@ -476,8 +237,7 @@ class ExternalSparqlStore:
                 "AS ?seconds) WHERE {}")
         response = self._get({"query": text}, RESULTS_JSON)
         try:
-            for solution in ox.parse_query_results(response.content,
-                                                   format=ox.QueryResultsFormat.JSON):
+            for solution in _solutions(response.content):
                 seconds = float(solution["seconds"].value)
                 return max(seconds - 1.0, 1.0) if seconds > 0 else None
         except (SyntaxError, ValueError, KeyError, TypeError) as error:
@@ -498,29 +258,57 @@ class ExternalSparqlStore:
         return wait, told
 
     # --- HTTP ------------------------------------------------------------------------------------
-    def _get(self, params: dict | list, accept: str, timeout: float | None = None):
-        import requests
-
+    def _get(self, params: dict, accept: str) -> Answer:
+        """A GET of the query URL with `params`, before the store is known (no fix-ups)."""
         try:
-            response = self._http.get(self.query_url, params=params, timeout=timeout or
-                                      self.timeout, headers={"Accept": accept})
-        except requests.Timeout as error:
-            raise QueryFailed(f"the store did not answer within {timeout or self.timeout:g} s"
-                              ) from error
-        except requests.RequestException as error:
+            return self._http.request(self._query_target, "GET", urlencode(params), None,
+                                      {"Accept": accept}, self.timeout)
+        except TimeoutError as error:
+            raise QueryFailed(f"the store did not answer within {self.timeout:g} s") from error
+        except OSError as error:
             raise ReviewGraphError(f"cannot reach the store at {self.query_url}: {error}") \
                 from error
-        return response
 
     def request_for(self, text: str, default_graph_uris: Sequence[str] = (),
                     named_graph_uris: Sequence[str] = ()) -> StoreRequest:
         """The HTTP request `query` sends the store for this query (bench/stores.py sends the
         store exactly these to compare querying it directly with querying it through us)."""
-        form, uses_graph = self._inspect(text)
-        default = list(default_graph_uris) or self._dataset()
-        named = list(named_graph_uris) or (self._dataset() if uses_graph else [])
-        accept = {"CONSTRUCT": NTRIPLES, None: EITHER}.get(form, RESULTS_JSON)
+        _, text, default, named, accept = self._prepare(text, default_graph_uris,
+                                                        named_graph_uris, None)
         return self._request(text, default, named, accept)
+
+    def _prepare(self, text: str, default_graph_uris: Sequence[str],
+                 named_graph_uris: Sequence[str], base_iri: str | None
+                 ) -> tuple[str | None, str, list[str], list[str], str]:
+        """(form, text to send, default graphs, named graphs, Accept) for a query.
+
+        The dataset, as the SPARQL protocol has it: the protocol's graphs when given (with
+        only named graphs the default graph is empty, with only default graphs there are no
+        named graphs: a graph that cannot exist stands for "none", as the store's own would
+        otherwise be used); else the query's own FROM / FROM NAMED; else the union of our
+        graphs. Virtuoso lets a query's FROM win over the protocol's graphs, so there the
+        clauses are taken out of the text. Relative IRIs resolve against `base_iri`."""
+        form, uses_graph, has_from = self._inspect(text, base_iri=base_iri)
+        if default_graph_uris or named_graph_uris:
+            nothing = [graph_prefix(self.base_iri) + "_none"]
+            default = list(default_graph_uris) or nothing
+            named = list(named_graph_uris) or (nothing if uses_graph else [])
+            if has_from and self.flavour is VIRTUOSO:
+                text = without_dataset_clauses(text) or text
+        elif has_from:
+            default, named = [], []
+        else:
+            default = self._dataset()
+            # Named graphs matter only to GRAPH patterns; leaving them out of other queries
+            # spares the store the work (Oxigraph server answers a lookup ~2x faster).
+            named = self._dataset() if uses_graph else []
+        if base_iri and may_have_relative_iri(text) and \
+                not ("BASE" in text.upper() and "BASE" in keywords(text)):
+            # On line 1, so later lines keep their numbers; never a second BASE (Virtuoso
+            # refuses two, and the query's own wins anyway).
+            text = f"BASE {_iri(base_iri)} {text}"
+        accept = {"CONSTRUCT": NTRIPLES, None: EITHER}.get(form, RESULTS_JSON)
+        return form, text, default, named, accept
 
     def _request(self, text: str, default_graphs: Sequence[str],
                  named_graphs: Sequence[str], accept: str) -> StoreRequest:
@@ -539,13 +327,13 @@ class ExternalSparqlStore:
         return StoreRequest("POST", "", body.encode(), {"Accept": accept, "Content-Type": FORM})
 
     def _send_query(self, text: str, default_graphs: Sequence[str],
-                    named_graphs: Sequence[str], accept: str, parsed: bool = True) -> _Answer:
+                    named_graphs: Sequence[str], accept: str, parsed: bool = True) -> Answer:
         """The store's answer; with `parsed` False (the query was not parsed here), a 400 is
         the store's parser refusing the query: a syntax error, as if found here."""
         request = self._request(text, default_graphs, named_graphs, accept)
         try:
-            response = self._connections.request(request.method, request.query, request.body,
-                                                 request.headers, self._limits()[0])
+            response = self._http.request(self._query_target, request.method, request.query,
+                                          request.body, request.headers, self._limits()[0])
         except TimeoutError as error:
             raise self._stopped() from error
         except OSError as error:
@@ -609,42 +397,44 @@ class ExternalSparqlStore:
     # --- the Store interface -------------------------------------------------------------------
     def check(self, text: str) -> str:
         """The query's form, after checking it is one standard SPARQL query without SERVICE."""
-        return self._inspect(text, parse=True)[0]
+        return self._inspect(text, parse=True)[0] or "SELECT"
 
-    def _inspect(self, text: str, parse: bool = False) -> tuple[str | None, bool]:
-        """(form, whether the query names graphs with GRAPH); refuses what `check` refuses.
+    def _inspect(self, text: str, parse: bool = False, base_iri: str | None = None
+                 ) -> tuple[str | None, bool, bool]:
+        """(form, whether the query names graphs with GRAPH, whether it has FROM clauses);
+        refuses what `check` refuses.
 
         The form is None when the query was not parsed here: Oxigraph server parses it with
         this very parser (the same Oxigraph), refuses anything but one standard query at its
         query URL with the same messages (a 400, read as a syntax error), and answers with a
         media type that says the form; parsing it here too cost a sixth of a lookup's time
         in the app. SERVICE is refused here whatever the store."""
-        uses_graph = False
+        uses_graph = has_from = False
         upper = text.upper()
-        # Comments, strings and IRIs are blanked out only if the words appear at all (most
-        # queries have neither): blanking can remove a match, never make one.
-        if _has_word(upper, "SERVICE") or _has_word(upper, "GRAPH"):
-            stripped = _LEXICAL.sub(" ", text)
-            if _SERVICE.search(stripped):
+        # The query is read with the lexer only if the words appear at all (most queries
+        # have none): in strings, IRIs and comments they are not keywords.
+        if _has_word(upper, "SERVICE") or _has_word(upper, "GRAPH") or _has_word(upper, "FROM"):
+            words = keywords(text)
+            if "SERVICE" in words:
                 raise QueryFailed("SERVICE (federated query) is not allowed: this store "
                                   "adapter never lets a query contact other servers",
                                   syntax=True)
-            uses_graph = _GRAPH.search(stripped) is not None
+            uses_graph, has_from = "GRAPH" in words, "FROM" in words
         if any(hint in upper for hint in _BUILT_IN_HINTS):
             _refuse_built_ins(text)
         if self.flavour is OXIGRAPH and not parse:
-            return None, uses_graph
+            return None, uses_graph, has_from
         try:
-            answer = self._checker.query(text)
+            answer = self._checker.query(text, base_iri=base_iri)
         except SyntaxError as error:
             raise QueryFailed(_syntax_message(str(error)), syntax=True) from error
         except (OSError, ValueError, RuntimeError) as error:
             raise QueryFailed(str(error)) from error
         if isinstance(answer, ox.QuerySolutions):
-            return "SELECT", uses_graph
+            return "SELECT", uses_graph, has_from
         if isinstance(answer, ox.QueryBoolean):
-            return "ASK", uses_graph
-        return "CONSTRUCT", uses_graph  # or DESCRIBE: both answer with triples
+            return "ASK", uses_graph, has_from
+        return "CONSTRUCT", uses_graph, has_from  # or DESCRIBE: both answer with triples
 
     def native_query(self, text: str, default_graph_uris: Sequence[str] = (),
                      named_graph_uris: Sequence[str] = ()):
@@ -654,14 +444,11 @@ class ExternalSparqlStore:
         return self._read(form, media_type, content)
 
     def _fetch(self, text: str, default_graph_uris: Sequence[str],
-               named_graph_uris: Sequence[str]) -> tuple[str, str, bytes]:
+               named_graph_uris: Sequence[str], base_iri: str | None = None
+               ) -> tuple[str, str, bytes]:
         """(form, media type, content) of the store's answer, Virtuoso's quirks undone."""
-        form, uses_graph = self._inspect(text)
-        default = list(default_graph_uris) or self._dataset()
-        # Named graphs matter only to GRAPH patterns; leaving them out of other queries spares
-        # the store the work (Oxigraph server answers a lookup ~2x faster).
-        named = list(named_graph_uris) or (self._dataset() if uses_graph else [])
-        accept = {"CONSTRUCT": NTRIPLES, None: EITHER}.get(form, RESULTS_JSON)
+        form, text, default, named, accept = self._prepare(text, default_graph_uris,
+                                                           named_graph_uris, base_iri)
         response = self._send_query(text, default, named, accept, parsed=form is not None)
         media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if form is None:  # not parsed here: the answer's media type says what it is
@@ -685,8 +472,10 @@ class ExternalSparqlStore:
         return answer
 
     def query(self, text: str, *, default_graph_uris: Sequence[str] = (),
-              named_graph_uris: Sequence[str] = ()) -> QueryResult:
-        form, media_type, content = self._fetch(text, default_graph_uris, named_graph_uris)
+              named_graph_uris: Sequence[str] = (), base_iri: str | None = None
+              ) -> QueryResult:
+        form, media_type, content = self._fetch(text, default_graph_uris, named_graph_uris,
+                                                base_iri)
         if self.flavour is OXIGRAPH and media_type == RESULTS_JSON \
                 and len(content) <= PASS_ON_BYTES:
             whole = _standard_results(content)
@@ -716,7 +505,6 @@ class ExternalSparqlStore:
 
     def close(self) -> None:
         self._http.close()
-        self._connections.close()
 
     def _dataset(self) -> list[str]:
         if self.union:  # the store's default graph and named graphs are exactly ours
@@ -741,8 +529,7 @@ class ExternalSparqlStore:
         prefix = graph_prefix(self.base_iri)
         try:
             listed = self._send_query("SELECT ?g WHERE { GRAPH ?g { } }", [], [], RESULTS_JSON)
-            named = [s["g"].value for s in ox.parse_query_results(
-                listed.content, format=ox.QueryResultsFormat.JSON)]
+            named = [s["g"].value for s in _solutions(listed.content)]
             if not named or any(not g.startswith(prefix) for g in named):
                 return False
             if not self._own_default_graph_empty():
@@ -756,17 +543,13 @@ class ExternalSparqlStore:
 
     def _own_default_graph_empty(self) -> bool:
         """The store's real default graph (Graph Store Protocol `?default`) has no triple;
-        reads one byte at most."""
-        import requests
-
+        reads one byte of it at most."""
         try:
-            with self._http.get(self.gsp_url + "?default", stream=True, timeout=self.timeout,
-                                headers={"Accept": NTRIPLES}) as response:
-                if response.status_code not in (200, 204, 404):
-                    return False
-                return response.status_code != 200 or not response.raw.read(1)
-        except requests.RequestException:
+            response = self._http.request(self._gsp_target, "GET", "default", None,
+                                          {"Accept": NTRIPLES}, self.timeout, max_body=0)
+        except OSError:
             return False
+        return response.status == 404 or response.status in (200, 204) and not response.content
 
     def our_graphs(self) -> list[str]:
         """The named graphs under {base}graph/ in the store, sorted."""
@@ -777,16 +560,14 @@ class ExternalSparqlStore:
         # on a store loaded long before, but over 120 s on one just loaded (10,000 reviews).
         queries = ["SELECT ?g WHERE { GRAPH ?g { } }",
                    "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                   f'FILTER(STRSTARTS(STR(?g), "{_string(prefix)}")) }}']
+                   f"FILTER(STRSTARTS(STR(?g), {ox.Literal(prefix)})) }}"]
         if self.flavour is VIRTUOSO:
             queries.pop(0)
         saved, self.timeout = self.timeout, max(self.timeout, 120.0)
         try:
             for text in queries:
                 response = self._send_query(text, [], [], RESULTS_JSON)
-                answer = ox.parse_query_results(response.content,
-                                                format=ox.QueryResultsFormat.JSON)
-                graphs = sorted(g for g in (s["g"].value for s in answer)
+                graphs = sorted(g for g in (s["g"].value for s in _solutions(response.content))
                                 if g.startswith(prefix))
                 if graphs:
                     return graphs
@@ -801,40 +582,37 @@ class ExternalSparqlStore:
     # --- writing (load / add); never used by the web app ---------------------------------------
     def put_graph(self, graph: str, lines: Sequence[str], batch: int = BATCH_TRIPLES) -> None:
         """Replace `graph` with `lines` (N-Triples): PUT the first batch, POST the rest."""
-        import requests
-
+        where = urlencode({self.flavour.gsp_graph_parameter: graph})
         for start in range(0, max(len(lines), 1), batch):
             body = "".join(line + "\n" for line in lines[start:start + batch]).encode()
             method = "PUT" if start == 0 else "POST"
             try:
-                response = self._http.request(
-                    method, self.gsp_url, params={self.flavour.gsp_graph_parameter: graph},
-                    data=body, headers={"Content-Type": NTRIPLES}, timeout=max(60.0, self.timeout))
-            except requests.RequestException as error:
+                response = self._http.request(self._gsp_target, method, where, body,
+                                              {"Content-Type": NTRIPLES},
+                                              max(60.0, self.timeout))
+            except OSError as error:  # also TimeoutError
                 raise ReviewGraphError(f"cannot write graph {graph} to {self.gsp_url}: "
-                                       f"{error}") from error
-            if response.status_code not in (200, 201, 204):
+                                       f"{error or 'no answer in time'}") from error
+            if response.status not in (200, 201, 204):
                 raise ReviewGraphError(
                     f"the store refused to write graph {graph} ({method} {self.gsp_url}: "
-                    f"{response.status_code} {' '.join(response.text.split())[:300]})")
+                    f"{response.status} {' '.join(response.text.split())[:300]})")
 
     def update(self, text: str) -> None:
         """Run one SPARQL Update (loading only; the web app never calls this)."""
-        import requests
-
+        body = urlencode({self.flavour.update_parameter: text}).encode()
         try:
-            response = self._http.post(self.update_url,
-                                       data={self.flavour.update_parameter: text},
-                                       timeout=max(60.0, self.timeout))
-        except requests.RequestException as error:
-            raise ReviewGraphError(f"cannot update the store at {self.update_url}: {error}") \
-                from error
-        if response.status_code not in (200, 201, 204):
-            raise ReviewGraphError(f"the store refused the update ({response.status_code}): "
+            response = self._http.request(self._update_target, "POST", "", body,
+                                          {"Content-Type": FORM}, max(60.0, self.timeout))
+        except OSError as error:  # also TimeoutError
+            raise ReviewGraphError(f"cannot update the store at {self.update_url}: "
+                                   f"{error or 'no answer in time'}") from error
+        if response.status not in (200, 201, 204):
+            raise ReviewGraphError(f"the store refused the update ({response.status}): "
                                    f"{' '.join(response.text.split())[:300]}")
 
     def drop_graph(self, graph: str) -> None:
-        self.update(f"DROP SILENT GRAPH <{graph}>")
+        self.update(f"DROP SILENT GRAPH {_iri(graph)}")
 
     def graph_size(self, graph: str) -> int:
         return self._count([graph])
@@ -843,8 +621,7 @@ class ExternalSparqlStore:
         """Triples in the union of `default_graphs` (none: the store's default graph)."""
         response = self._send_query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
                                     default_graphs, [], RESULTS_JSON)
-        answer = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
-        for solution in answer:
+        for solution in _solutions(response.content):
             return int(solution["n"].value)
         return 0
 
@@ -939,7 +716,7 @@ def _refuse_built_ins(text: str) -> None:
     codepoint escapes (\\u0062if:...) SPARQL allows anywhere in a query; only strings and
     comments may hold the words."""
     decoded = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-    kept = _LEXICAL.sub(lambda m: m.group() if m.group().startswith("<") else " ", decoded)
+    kept = blank_literals(decoded, keep_iris=True)
     if _BUILT_IN.search(kept):
         raise QueryFailed("functions named by bif: or sql: IRIs (Virtuoso's built-in "
                           "functions) are not allowed: some of them contact other servers or "
@@ -947,9 +724,21 @@ def _refuse_built_ins(text: str) -> None:
                           syntax=True)
 
 
-def _string(text: str) -> str:
-    """Text as the inside of a SPARQL string literal."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+def _solutions(content: bytes) -> ox.QuerySolutions:
+    """A SELECT answer in SPARQL JSON (SyntaxError or ValueError when it is not one)."""
+    answer = ox.parse_query_results(content, format=ox.QueryResultsFormat.JSON)
+    if not isinstance(answer, ox.QuerySolutions):
+        raise ValueError("a boolean where a table was expected")
+    return answer
+
+
+def _iri(text: str) -> str:
+    """An IRI written for a query or update: checked by pyoxigraph, which refuses anything
+    that could end the <...> early, and written in its N-Triples form."""
+    try:
+        return str(ox.NamedNode(text))
+    except ValueError as error:
+        raise ReviewGraphError(f"not an IRI: {text!r} ({error})") from error
 
 
 def _table_boolean(answer: ox.QuerySolutions) -> bool:
@@ -1081,6 +870,3 @@ def apply_changes(store: ExternalSparqlStore, changes: dict, build_dir: Path) ->
     return written
 
 
-def _data_block(operation: str, graph: str, lines: Iterable[str]) -> str:
-    body = "\n".join(lines)
-    return f"{operation} {{ GRAPH <{graph}> {{\n{body}\n}} }}"

@@ -54,6 +54,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import ORG, PROV, RDF, RDFS, SKOS, XSD
 
+from reviewgraph.concepts import slugify
 from reviewgraph.errors import Problem, ReviewGraphError
 from reviewgraph.links import (
     Link,
@@ -242,7 +243,7 @@ class Places:
         return URIRef(f"{self.base}partnership/{partnership.id}")
 
     def type_iri(self, authority: Authority) -> URIRef:
-        return URIRef(f"{self.base}local-authority-type/{slugify(authority.type_name)}")
+        return URIRef(f"{self.base}local-authority-type/{place_slug(authority.type_name)}")
 
     def by_iri(self, iri: URIRef) -> Authority | Partnership | None:
         text = str(iri)
@@ -576,8 +577,10 @@ def title_case(name: str) -> str:
                     for i, w in enumerate(words))
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", normalise(text)).strip("-")
+def place_slug(name: str) -> str:
+    """A place's IRI segment: its name normalised (no leading "the", "&" read as "and",
+    punctuation a break) and slugified."""
+    return slugify(normalise(name))
 
 
 # --- reading the reference files ---------------------------------------------------------------
@@ -655,9 +658,9 @@ def _load_authorities(reference_dir: Path) -> list[Authority]:
     authorities = []
     taken: set[str] = set()
     for line, draft in sorted(drafts, key=lambda d: (not d[1].current, d[1].code)):
-        candidates = [slugs_by_code[draft.code] or slugify(draft.name),
-                      slugify(re.sub(r"\s+Council$", "", draft.official_name)),
-                      f"{slugify(draft.name)}-{draft.code.lower()}"]
+        candidates = [slugs_by_code[draft.code] or place_slug(draft.name),
+                      place_slug(re.sub(r"\s+Council$", "", draft.official_name)),
+                      f"{place_slug(draft.name)}-{draft.code.lower()}"]
         slug = next(s for s in candidates if s and s not in taken)
         taken.add(slug)
         authorities.append((line, replace(draft, slug=slug)))

@@ -3,7 +3,8 @@
 The web layer only ever asks a store to run one read-only SPARQL query and to count its
 triples. Results use pyoxigraph's term and solution types whatever the store, because an
 external store's answers can be read into the same types with `pyoxigraph.parse_query_results`
-and `pyoxigraph.parse` (`reviewgraph.external.ExternalSparqlStore` does exactly that).
+and `pyoxigraph.parse` (`reviewgraph.external.ExternalSparqlStore` does exactly that; it
+imports this module, never the other way round).
 
 Loading is not part of the interface: the embedded store is prepared from a build file once
 (`OxigraphStore.prepare`), then opened read-only by every process that serves queries.
@@ -74,8 +75,12 @@ class Store(Protocol):
     """What the endpoint and pages need from a store: read-only queries and a size."""
 
     def query(self, text: str, *, default_graph_uris: Sequence[str] = (),
-              named_graph_uris: Sequence[str] = ()) -> QueryResult:
-        """Run one SPARQL query (never an update). Raises QueryFailed."""
+              named_graph_uris: Sequence[str] = (), base_iri: str | None = None
+              ) -> QueryResult:
+        """Run one SPARQL query (never an update) on the protocol's dataset if one is given:
+        with only named graphs the default graph is empty, with only default graphs there
+        are no named graphs (SPARQL 1.1 Protocol, 2.1.4). Relative IRIs resolve against
+        `base_iri`. Raises QueryFailed."""
         ...
 
     def triple_count(self) -> int: ...
@@ -146,14 +151,21 @@ class OxigraphStore:
 
     # --- the interface -----------------------------------------------------------------------
     def query(self, text: str, *, default_graph_uris: Sequence[str] = (),
-              named_graph_uris: Sequence[str] = ()) -> QueryResult:
+              named_graph_uris: Sequence[str] = (), base_iri: str | None = None
+              ) -> QueryResult:
         options: dict = {}
-        # Protocol dataset parameters override the query's own FROM / FROM NAMED. FROM never
-        # fetches anything in Oxigraph: it names graphs inside this store.
-        if default_graph_uris:
-            options["default_graph"] = [ox.NamedNode(iri) for iri in default_graph_uris]
-        if named_graph_uris:
-            options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graph_uris]
+        # Protocol dataset parameters override the query's own FROM / FROM NAMED, and each
+        # one given alone leaves the other part of the dataset empty. FROM never fetches
+        # anything in Oxigraph: it names graphs inside this store.
+        if default_graph_uris or named_graph_uris:
+            try:
+                options["default_graph"] = [ox.NamedNode(iri) for iri in default_graph_uris]
+                options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graph_uris]
+            except ValueError as error:
+                raise QueryFailed(f"a dataset graph is not an IRI: {error}", syntax=True) \
+                    from error
+        if base_iri:
+            options["base_iri"] = base_iri
         try:
             answer = self._store.query(text, **options)
         except SyntaxError as error:
@@ -222,19 +234,17 @@ def _stamp(path: Path) -> dict:
     return {"file": path.name, "size": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
-def open_store(spec: dict) -> Store:
-    """Open a store from its description, e.g. {"kind": "oxigraph", "path": "build/store"} or
-    {"kind": "sparql", "url": "http://127.0.0.1:7878/query", "base_iri": ..., "timeout": 10}.
+def open_store(spec: dict) -> OxigraphStore:
+    """Open the embedded store from its description, e.g. {"kind": "oxigraph", "path":
+    "build/store"} or {"kind": "oxigraph", "files": ["build/reviewgraph.nt"]}.
 
-    Descriptions are plain data so they can be handed to another process.
+    Descriptions are plain data so they can be handed to another process. An external store
+    ({"kind": "sparql", ...}) is opened by `reviewgraph.external.ExternalSparqlStore.from_spec`:
+    this module, the stage before it, never imports it.
     """
     kind = spec.get("kind", "oxigraph")
-    if kind == "oxigraph":
-        if spec.get("path"):
-            return OxigraphStore.open(Path(spec["path"]))
-        return OxigraphStore.in_memory(*(Path(f) for f in spec.get("files", ())))
-    if kind == "sparql":
-        from reviewgraph.external import ExternalSparqlStore
-
-        return ExternalSparqlStore.from_spec(spec)
-    raise ReviewGraphError(f"unknown store kind {kind!r}")
+    if kind != "oxigraph":
+        raise ReviewGraphError(f"unknown store kind {kind!r} (this opens the embedded store)")
+    if spec.get("path"):
+        return OxigraphStore.open(Path(spec["path"]))
+    return OxigraphStore.in_memory(*(Path(f) for f in spec.get("files", ())))

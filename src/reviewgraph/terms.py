@@ -7,7 +7,8 @@ AttributeError instead of minting an undefined IRI).
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Mapping
+from functools import cache, lru_cache
 
 from rdflib import OWL, RDF, Graph, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, SDO, SKOS, VOID, XSD, ClosedNamespace
@@ -45,6 +46,26 @@ PREFIXES: dict[str, str] = {
 }
 
 
+_LONGEST_FIRST = tuple(sorted(PREFIXES.items(), key=lambda item: -len(item[1])))
+
+
+def curie(iri: str, prefixes: Mapping[str, str] | None = None) -> str:
+    """'rg:CaseReview' for an IRI in a namespace of `prefixes` (default: PREFIXES; the
+    longest namespace that matches) whose local name is letters, digits, '_', '-' and '.'
+    only, so the CURIE needs no escaping in Turtle or JSON-LD; the IRI itself otherwise."""
+    return _curie(iri, None if prefixes is None else tuple(prefixes.items()))
+
+
+@lru_cache(maxsize=1 << 14)
+def _curie(iri: str, prefixes: tuple[tuple[str, str], ...] | None) -> str:
+    ordered = _LONGEST_FIRST if prefixes is None else sorted(prefixes, key=lambda p: -len(p[1]))
+    for prefix, namespace in ordered:
+        local = iri[len(namespace):]
+        if iri.startswith(namespace) and local and all(c.isalnum() or c in "_-." for c in local):
+            return f"{prefix}:{local}"
+    return iri
+
+
 @cache
 def ontology_graph() -> Graph:
     """The ontology as an rdflib graph (read once per process)."""
@@ -67,5 +88,5 @@ RG = ClosedNamespace(RG_IRI, _defined_terms())
 __all__ = [
     "DBPEDIA", "DCAT", "DCTERMS", "DEFAULT_BASE_IRI", "FABIO", "FOAF", "GOVUK_ORGANISATION",
     "ONS_GEOGRAPHY", "ORG", "OWL", "PREFIXES", "PROV", "RDF", "RG", "RG_IRI", "SCHEMA", "SKOS",
-    "VOID", "WD", "XSD", "ontology_graph",
+    "VOID", "WD", "XSD", "curie", "ontology_graph",
 ]

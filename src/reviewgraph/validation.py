@@ -65,7 +65,7 @@ from rdflib.namespace import DCTERMS, PROV, SH, SKOS
 
 from reviewgraph.errors import Problem, ReviewGraphError
 from reviewgraph.paths import SHAPES_DIR
-from reviewgraph.terms import PREFIXES, RG
+from reviewgraph.terms import RG, curie
 
 SEVERITIES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
@@ -271,11 +271,9 @@ def partition(triples: Iterable[Triple]) -> Partition:
 
 
 def _curie(term: URIRef) -> str:
-    text = str(term)
-    for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
-        if text.startswith(namespace) and "/" not in text[len(namespace):]:
-            return f"{prefix}:{text[len(namespace):]}"
-    return f"<{text}>"
+    """A CURIE for a report's text; an IRI with none, in <...>."""
+    text = curie(str(term))
+    return f"<{text}>" if text == str(term) else text
 
 
 def _path_text(results: Graph, path: URIRef | BNode | None) -> str | None:

@@ -1,14 +1,17 @@
-"""Content negotiation: Accept headers with q-values, wildcards and any letter case.
+"""Content negotiation for every route: the formats we write, and the one negotiator.
 
-Each offer is (media type, format name). The quality of an offer is the q of the MOST
-SPECIFIC range that matches it (RFC 9110 §12.5.1), so `text/*;q=0.1, text/csv` gives CSV
-q=1 and TSV q=0.1; ties go to the server's order. A q of 0 means "not acceptable".
+Each offer is a Format (media type, format name). The quality of an offer is the q of the
+MOST SPECIFIC range that matches it (RFC 9110 §12.5.1), so `text/*;q=0.1, text/csv` gives CSV
+q=1 and TSV q=0.1; a q of 0 means "not acceptable". The matching is werkzeug's (`negotiate`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 
 @dataclass(frozen=True)
@@ -41,80 +44,38 @@ GRAPH_FORMATS: tuple[Format, ...] = (
     Format("nquads", "application/n-quads", (), ("nq", "n-quads")),
     Format("trig", "application/trig", ()),
 )
-HTML = Format("html", "text/html")
-
-
-@dataclass(frozen=True)
-class _Range:
-    type: str
-    subtype: str
-    q: float
-
-    def matches(self, media_type: str) -> int:
-        """Specificity of the match: 3 exact, 2 type/*, 1 */*, 0 none."""
-        main, _, sub = media_type.partition("/")
-        if self.type == "*":
-            return 1
-        if self.type != main:
-            return 0
-        if self.subtype == "*":
-            return 2
-        return 3 if self.subtype == sub else 0
-
-
-@lru_cache(maxsize=512)
-def _ranges(accept: str) -> tuple[_Range, ...]:
-    ranges = []
-    for part in accept.split(","):
-        fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
-        if not media:
-            continue
-        if media == "*":  # some clients send a bare "*"
-            media = "*/*"
-        main, slash, sub = media.partition("/")
-        if not slash or not main or not sub:
-            continue
-        q = 1.0
-        for param in fields[1:]:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value.strip())))
-                except ValueError:
-                    q = 0.0
-        ranges.append(_Range(main, sub, q))
-    return tuple(ranges)
-
-
-def quality(media_type: str, accept: str) -> float:
-    best_specificity, best_q = 0, 0.0
-    for accepted in _ranges(accept):
-        specificity = accepted.matches(media_type)
-        if specificity > best_specificity or (
-                specificity == best_specificity and specificity and accepted.q > best_q):
-            best_specificity, best_q = specificity, accepted.q
-    return best_q if best_specificity else 0.0
+HTML = Format("html", "text/html", ("application/xhtml+xml",))
 
 
 @lru_cache(maxsize=1024)
 def negotiate(accept: str | None, offers: tuple[Format, ...]) -> tuple[Format, str] | None:
-    """The best (format, media type to label with), or None when nothing is acceptable."""
-    accept = (accept or "*/*").strip() or "*/*"
-    best: tuple[float, Format, str] | None = None
-    for offer in offers:
-        for media_type in (offer.media_type, *offer.aliases):
-            q = quality(media_type, accept)
-            # Aliases only win when named exactly; a wildcard always means the canonical type.
-            if media_type != offer.media_type and _specificity(media_type, accept) < 3:
-                continue
-            if q > 0 and (best is None or q > best[0]):
-                best = (q, offer, media_type)
-    return (best[1], best[2]) if best else None
+    """The best (format, media type to label with), or None when nothing is acceptable.
 
-
-def _specificity(media_type: str, accept: str) -> int:
-    return max((r.matches(media_type) for r in _ranges(accept)), default=0)
+    werkzeug's matching (the q of the most specific range that matches, q=0 refuses; at
+    equal q the more specific range, then the first offer), as Flask's `accept_mimetypes`
+    does for /data and the pages, so every route answers one Accept alike. Before it, what
+    werkzeug reads differently from RFC 9110: a range's parameters other than q are dropped
+    (werkzeug would match `text/turtle;charset=utf-8` to no offer) and a bare `*` is `*/*`.
+    An alias (`application/json` for JSON-LD) is chosen only when named exactly; a wildcard
+    means the canonical type.
+    """
+    accept = (accept or "").strip()
+    if not accept:
+        return offers[0], offers[0].media_type
+    ranges = MIMEAccept([("*/*" if value == "*" else value.partition(";")[0].strip(), q)
+                         for value, q in parse_accept_header(accept)])
+    if not ranges:
+        return None  # a header was sent, and nothing in it is a valid range
+    candidates = {offer.media_type: offer for offer in reversed(offers)}
+    exact = {value.lower() for value, q in ranges if q > 0}
+    for offer in reversed(offers):
+        for alias in offer.aliases:
+            if alias in exact and alias not in candidates:
+                candidates[alias] = offer
+    order = [o.media_type for o in offers] + [m for m in candidates if m not in
+                                              {o.media_type for o in offers}]
+    best = ranges.best_match(order)
+    return (candidates[best], best) if best is not None else None
 
 
 def by_name(name: str, offers: tuple[Format, ...]) -> Format | None:

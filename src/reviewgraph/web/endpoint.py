@@ -14,20 +14,22 @@ with a plain-text message that says what to do instead.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from urllib.parse import unquote_to_bytes
+from typing import Any
+from urllib.parse import quote, unquote_to_bytes
 
 import pyoxigraph as ox
 
+from reviewgraph.sparql_text import shape_of
 from reviewgraph.web import conneg
 from reviewgraph.web.conneg import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format
 from reviewgraph.web.executor import Outcome, QueryPool, TripleCount
 from reviewgraph.web.results import GRAPH_WRITERS
 from reviewgraph.web.settings import Settings
-from reviewgraph.web.sparql_text import shape_of
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 log = logging.getLogger("reviewgraph.web")
@@ -69,7 +71,7 @@ class SparqlEndpoint:
             ("Access-Control-Allow-Origin", settings.cors_allow_origin),
             ("Access-Control-Expose-Headers", f"{TRUNCATED_HEADER}, Content-Type"),
         )
-        self._descriptions: dict[tuple[str, str], bytes] = {}
+        self._descriptions: dict[tuple[str, str, int | None], bytes] = {}
         self.cache = ResponseCache(settings.cache_bytes)
 
     # --- entry ---------------------------------------------------------------------------------
@@ -112,6 +114,10 @@ class SparqlEndpoint:
                 raise Refusal(400, "two queries were given (the 'query' parameter appears "
                                    f"{len(queries)} times); send one query per request.")
             if not queries:
+                if "default-graph-uri" in url_params or "named-graph-uri" in url_params:
+                    raise Refusal(400, "default-graph-uri / named-graph-uri were given but no "
+                                       "query: add query=... (a GET with no parameters gives "
+                                       "the service description).")
                 return self._describe(environ, start_response, url_params)
             query, params = queries[0], url_params
         return self._run(environ, start_response, query, params)
@@ -204,11 +210,12 @@ class SparqlEndpoint:
         if chosen[0] is HTML:
             return self.page_app(environ, start_response)
         fmt, media_type = chosen
-        key = (query, fmt.name, tuple(params.get("default-graph-uri", ())),
-               tuple(params.get("named-graph-uri", ())))
+        key = (query, fmt.name, _graph_iris(params, "default-graph-uri"),
+               _graph_iris(params, "named-graph-uri"))
         outcome = self.cache.get(key)
         if outcome is None:
-            outcome = self.pool.query(query, fmt.name, key[2], key[3])
+            outcome = self.pool.query(query, fmt.name, key[2], key[3],
+                                      base_iri=self.settings.base_iri)
             if outcome.status != 200:
                 return self._text(start_response, outcome.status, outcome.message,
                                   head=environ["REQUEST_METHOD"] == "HEAD")
@@ -222,7 +229,7 @@ class SparqlEndpoint:
 
     def _choose(self, environ: dict, params: dict[str, list[str]], offers: tuple[Format, ...],
                 allow_html: bool) -> tuple[Format, str]:
-        requested = (params.get("format") or params.get("output") or [None])[0]
+        requested = (params.get("format") or params.get("output") or [""])[0]
         if requested:
             fmt = conneg.by_name(requested, offers)
             if fmt is None:
@@ -265,36 +272,44 @@ class SparqlEndpoint:
                              (("Content-Type", f"{media_type}; charset=utf-8"),))
 
     def _service_description(self, endpoint: str, fmt: str, triples: int | None) -> bytes:
-        """The description; `void:triples` only once the count is known (it is optional)."""
+        """The description, as triples; `void:triples` only once the count is known (it is
+        optional)."""
         s = self.settings
-        size = f" void:triples {triples} ;" if triples is not None else ""
-        result_formats = ", ".join(f"<http://www.w3.org/ns/formats/{name}>" for name in (
-            "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
-            "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "N-Quads",
-            "TriG"))
-        turtle = f"""
-@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
-@prefix void: <http://rdfs.org/ns/void#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-<{endpoint}> a sd:Service ;
-  sd:endpoint <{endpoint}> ;
-  sd:supportedLanguage sd:SPARQL11Query ;
-  sd:resultFormat {result_formats} ;
-  dcterms:title "ReviewGraph SPARQL endpoint"@en ;
-  rdfs:comment "Read-only SPARQL 1.1 Query endpoint over the ReviewGraph knowledge graph of child safeguarding case reviews. Updates and SERVICE are refused; queries stop after {s.query_timeout:g} s; results are cut at {s.max_rows} rows (the {TRUNCATED_HEADER} response header says so)."@en ;
-  sd:defaultDataset [ a sd:Dataset ;
-    sd:defaultGraph [ a sd:Graph, void:Dataset ;{size}
-                      void:uriSpace "{s.base_iri}" ] ] .
-"""  # noqa: E501
-        triples = list(ox.parse(turtle, format=ox.RdfFormat.TURTLE))
+        service = ox.NamedNode(endpoint)
+        dataset, graph = ox.BlankNode(), ox.BlankNode()
+        statements: list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode,
+                               ox.NamedNode | ox.BlankNode | ox.Literal]] = [
+            (service, RDF_TYPE, SD.Service),
+            (service, SD.endpoint, service),
+            (service, SD.supportedLanguage, SD.SPARQL11Query),
+            *((service, SD.resultFormat, ox.NamedNode(f"http://www.w3.org/ns/formats/{name}"))
+              for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                           "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML",
+                           "N-Quads", "TriG")),
+            (service, DCTERMS_TITLE, ox.Literal("ReviewGraph SPARQL endpoint", language="en")),
+            (service, RDFS_COMMENT, ox.Literal(
+                "Read-only SPARQL 1.1 Query endpoint over the ReviewGraph knowledge graph of "
+                "child safeguarding case reviews. Updates and SERVICE are refused; queries "
+                f"stop after {s.query_timeout:g} s; results are cut at {s.max_rows} rows "
+                f"(the {TRUNCATED_HEADER} response header says so). Relative IRIs in a query "
+                f"resolve against {s.base_iri}.", language="en")),
+            (service, SD.defaultDataset, dataset),
+            (dataset, RDF_TYPE, SD.Dataset),
+            (dataset, SD.defaultGraph, graph),
+            (graph, RDF_TYPE, SD.Graph),
+            (graph, RDF_TYPE, VOID.Dataset),
+            (graph, VOID.uriSpace, ox.Literal(s.base_iri)),
+        ]
+        if triples is not None:
+            statements.append((graph, VOID.triples, ox.Literal(str(triples),
+                                                              datatype=XSD_INTEGER)))
         rdf_format = GRAPH_WRITERS[fmt]
-        if rdf_format.supports_datasets:
-            triples = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
-        prefixes = {"sd": "http://www.w3.org/ns/sparql-service-description#",
-                    "void": "http://rdfs.org/ns/void#", "dcterms": "http://purl.org/dc/terms/"}
-        options = {"prefixes": prefixes} if fmt in ("turtle", "trig", "rdfxml") else {}
-        return ox.serialize(triples, format=rdf_format, **options)
+        terms: list = [ox.Quad(*statement) if rdf_format.supports_datasets
+                       else ox.Triple(*statement) for statement in statements]
+        prefixes = {"sd": SD.iri, "void": VOID.iri, "dcterms": "http://purl.org/dc/terms/"}
+        options: dict[str, Any] = {"prefixes": prefixes} if fmt in ("turtle", "trig",
+                                                                     "rdfxml") else {}
+        return ox.serialize(terms, format=rdf_format, **options) or b""
 
     # --- writing responses ---------------------------------------------------------------------
     def _respond(self, start_response: Callable, status: int, body: bytes,
@@ -317,6 +332,19 @@ def _update_refusal() -> Refusal:
     return Refusal(403, "this is a read-only SPARQL endpoint: SPARQL Update is not accepted "
                         "(by any method or URL). Send queries (SELECT, ASK, CONSTRUCT, "
                         "DESCRIBE) only.")
+
+
+def _graph_iris(params: dict[str, list[str]], name: str) -> tuple[str, ...]:
+    """The dataset IRIs given as `name`, each checked to be an absolute IRI (pyoxigraph's
+    parser), so every store is handed the same valid IRIs or none."""
+    iris = tuple(params.get(name, ()))
+    for iri in iris:
+        try:
+            ox.NamedNode(iri)
+        except ValueError as error:
+            raise Refusal(400, f"{name} '{iri[:200]}' is not an absolute IRI ({error}).") \
+                from error
+    return iris
 
 
 def _parse_params(raw: bytes, where: str) -> dict[str, list[str]]:
@@ -364,10 +392,40 @@ def _charset(parameters: str) -> str | None:
     return None
 
 
+class _Vocabulary:
+    def __init__(self, iri: str):
+        self.iri = iri
+
+    def __getattr__(self, name: str) -> ox.NamedNode:
+        return ox.NamedNode(self.iri + name)
+
+
+SD = _Vocabulary("http://www.w3.org/ns/sparql-service-description#")
+VOID = _Vocabulary("http://rdfs.org/ns/void#")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+DCTERMS_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+# A Host header as RFC 9110 allows it: a name or IPv4 address, or an IPv6 address in
+# brackets, and a port. Anything else (a client's mistake, or an attempt to write into the
+# description) is not used: the server's own name and port are.
+_HOST = re.compile(r"(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
 def _endpoint_url(environ: dict) -> str:
-    host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
-    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '')}" \
-           "/sparql"
+    """This endpoint's URL as the client addressed it (the Host header), for sd:endpoint."""
+    scheme = "https" if environ.get("wsgi.url_scheme") == "https" else "http"
+    path = quote(environ.get("SCRIPT_NAME", "")) + "/sparql"
+    host = environ.get("HTTP_HOST", "")
+    if _HOST.fullmatch(host):
+        try:
+            return ox.NamedNode(f"{scheme}://{host}{path}").value
+        except ValueError:
+            pass
+    name = environ.get("SERVER_NAME", "localhost")
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"
+    return f"{scheme}://{name}:{int(environ.get('SERVER_PORT') or 80)}{path}"
 
 
 class ResponseCache:

@@ -31,12 +31,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewgraph.errors import ReviewGraphError
-from reviewgraph.store import QueryFailed
+from reviewgraph.sparql_text import select_star_order
+from reviewgraph.store import QueryFailed, QueryResult
 from reviewgraph.web.results import write
 
 if TYPE_CHECKING:
@@ -200,9 +202,10 @@ class QueryPool:
         return TripleCount(outcome.rows)
 
     def query(self, text: str, fmt: str, default_graph_uris: tuple[str, ...] = (),
-              named_graph_uris: tuple[str, ...] = (), max_rows: int | None = None) -> Outcome:
+              named_graph_uris: tuple[str, ...] = (), max_rows: int | None = None,
+              base_iri: str | None = None) -> Outcome:
         request = ("query", text, default_graph_uris, named_graph_uris, fmt,
-                   self.max_rows if max_rows is None else max_rows)
+                   self.max_rows if max_rows is None else max_rows, base_iri)
         return self._run(request, self.timeout)
 
     def _run(self, request: tuple, limit: float) -> Outcome:
@@ -325,14 +328,34 @@ def answer(store, request: tuple, prefixes: dict[str, str]) -> tuple:
     ("error", status, message)."""
     if request[0] == "count":
         return ("ok", b"", False, store.triple_count())
-    _, text, default_graphs, named_graphs, fmt, max_rows = request
+    _, text, default_graphs, named_graphs, fmt, max_rows, base_iri = request
     try:
         result = store.query(text, default_graph_uris=default_graphs,
-                             named_graph_uris=named_graphs)
+                             named_graph_uris=named_graphs, base_iri=base_iri)
+        if result.variables and (order := select_star_order(text)) is not None:
+            result = in_query_order(result, order)
         body, truncated, rows = write(result, fmt, max_rows, prefixes)
     except QueryFailed as error:
         return ("error", error.status or (400 if error.syntax else 500), error.message)
     return ("ok", body, truncated, rows)
+
+
+def in_query_order(result: QueryResult, order: tuple[str, ...]) -> QueryResult:
+    """A `SELECT *` answer with its columns in the order the query's variables first appear
+    (the engine's order, e.g. Oxigraph's by name, for any it does not mention)."""
+    rank = {name: index for index, name in enumerate(order)}
+    variables = sorted(result.variables, key=lambda name: rank.get(name, len(rank)))
+    if variables == result.variables:
+        return result
+    positions = [result.variables.index(name) for name in variables]
+
+    def reordered(solutions: Iterable) -> Iterator[tuple]:
+        for solution in solutions:
+            row = tuple(solution)
+            yield tuple(row[i] for i in positions)
+
+    return QueryResult(variables=variables,
+                       solutions=reordered(result.solutions or ()))  # type: ignore[arg-type]
 
 
 def store_spec(store_dir: Path, prefixes: dict[str, str] | None = None,

@@ -29,6 +29,9 @@ import pyoxigraph
 from flask import Request, Response
 
 from reviewgraph.terms import DEFAULT_BASE_IRI, RG_IRI
+from reviewgraph.web import conneg
+from reviewgraph.web.conneg import GRAPH_FORMATS, Format
+from reviewgraph.web.conneg import HTML as HTML_FORMAT
 
 
 @dataclass(frozen=True)
@@ -56,17 +59,12 @@ FORMAT_ALIASES = {
 
 HTML = "html"
 
-# What the server offers, HTML first so a browser (or `*/*`) gets the page.
-_OFFERS = [
-    ("text/html", HTML),
-    ("application/xhtml+xml", HTML),
-    ("text/turtle", "ttl"),
-    ("application/x-turtle", "ttl"),
-    ("application/n-triples", "nt"),
-    ("application/ld+json", "jsonld"),
-    ("application/rdf+xml", "rdf"),
-    ("application/json", "jsonld"),
-]
+# What /data, /id and the pages offer, in order (HTML first: a browser's */* gets the page),
+# and the key each format has here. Chosen by the one negotiator (conneg.negotiate), as /sparql.
+_OFFERS: tuple[Format, ...] = (HTML_FORMAT, *(f for f in GRAPH_FORMATS
+                                              if f.name in ("turtle", "ntriples", "jsonld",
+                                                            "rdfxml")))
+_KEYS = {"html": HTML, "turtle": "ttl", "ntriples": "nt", "jsonld": "jsonld", "rdfxml": "rdf"}
 
 # Path categories whose entities are documents (information resources): served with conneg
 # from the IRI itself. Everything else is a thing in the world or a concept: 303.
@@ -91,11 +89,8 @@ def negotiate(request: Request) -> str:
         key = FORMAT_ALIASES.get(asked, asked)
         if key == HTML or key in RDF_FORMATS:
             return key
-    best = request.accept_mimetypes.best_match([media for media, _ in _OFFERS])
-    for media, key in _OFFERS:
-        if media == best:
-            return key
-    return HTML
+    chosen = conneg.negotiate(request.headers.get("Accept"), _OFFERS)
+    return _KEYS[chosen[0].name] if chosen is not None else HTML
 
 
 def format_from_query(request: Request) -> str | None:

@@ -42,7 +42,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus, urlencode
@@ -53,8 +53,10 @@ from markupsafe import Markup, escape
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
 
+from reviewgraph.concepts import DATE_DURATION
 from reviewgraph.paths import DATA_DIR, DEFAULT_BUILD_DIR, ONTOLOGY_FILE, SHAPES_DIR
 from reviewgraph.terms import DEFAULT_BASE_IRI, PREFIXES, RG_IRI, SCHEMA, ontology_graph
+from reviewgraph.terms import curie as terms_curie
 from reviewgraph.web.collection import (
     FACET_NAMES,
     FACETS,
@@ -306,19 +308,12 @@ def _vocabulary_labels() -> dict[str, str]:
 _CURIE_PREFIXES = {**PREFIXES, "sh": str(SH), "vann": "http://purl.org/vocab/vann/"}
 
 
-def curie(iri: str) -> str:
-    for prefix, namespace in _CURIE_PREFIXES.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return iri
-
-
-_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+curie = partial(terms_curie, prefixes=_CURIE_PREFIXES)
 
 
 def human_age(duration: str) -> str:
     """'8 days' for P8D, '3 months' for P3M, '16 years' for P16Y; the text itself otherwise."""
-    match = _DURATION.match(duration)
+    match = DATE_DURATION.match(duration)
     if not match:
         return duration
     parts = []
