@@ -56,6 +56,7 @@ from reviewgraph.graph import (
     shared_triples,
 )
 from reviewgraph.paths import DEFAULT_BUILD_DIR, PROJECT_ROOT, SOURCES_DIR
+from reviewgraph.sources import PAGE_SUFFIXES, page_files
 from reviewgraph.terms import DEFAULT_BASE_IRI, PREFIXES, ontology_graph
 from reviewgraph.validation import (
     TripleIndex,
@@ -75,7 +76,6 @@ JSONLD_FILE = "reviewgraph.jsonld"
 PAGES_FILE = "pages.json"
 REPORT_FILE = "report.json"
 OUTPUT_FILES = (TURTLE_FILE, NTRIPLES_FILE, NQUADS_FILE, JSONLD_FILE, PAGES_FILE, REPORT_FILE)
-PAGE_SUFFIXES = (".txt", ".html", ".htm")
 # A file's content to write: text, or its UTF-8 in parts.
 Content = str | list[bytes]
 SHARED_GRAPH = "graph/_shared"  # {base}graph/_shared; no page stem slugifies to "_shared"
@@ -132,6 +132,10 @@ class BuildReport:
     validation: ValidationReport | None = None
     files: dict[str, str] = field(default_factory=dict)  # file name -> sha256
     changes: Changes = field(default_factory=Changes)
+    # How same-named entries with different text were decided, and the conflicts between
+    # captures of one review (identity.py), sorted.
+    decisions: list[dict] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
     # Seconds per stage (parse, graph, validate, write), for bench/; never in report.json,
     # which must not change from one build of the same input to the next.
     timings: dict[str, float] = field(default_factory=dict)
@@ -155,6 +159,7 @@ class BuildReport:
                 "warnings": [str(result) for result in validation.warnings],
             },
             "changes": self.changes.to_json(),
+            "identity": {"decisions": self.decisions, "conflicts": self.conflicts},
         }
 
 
@@ -173,11 +178,15 @@ def _ontology_version() -> str | None:
 
 
 def default_pages(directory: Path = SOURCES_DIR) -> list[Path]:
-    pages = sorted(p for p in directory.iterdir() if p.suffix.lower() in PAGE_SUFFIXES) \
-        if directory.is_dir() else []
-    if not pages:
+    """Every page under data/sources/, at any depth (harvested/ included)."""
+    if not directory.is_dir():
         raise ReviewGraphError(f"{directory}: no pages (*.txt, *.html) to build from")
-    return pages
+    return page_files([directory])
+
+
+def _sorted_findings(findings: Iterable[dict]) -> list[dict]:
+    """Identity decisions or conflicts in one order, whatever order the pages were read in."""
+    return sorted(findings, key=lambda item: json.dumps(item, sort_keys=True))
 
 
 _PREFIXES_LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
@@ -544,7 +553,7 @@ def _build(pages: Sequence[Path | str] | None, out_dir: Path | str, base_iri: st
         timings[stage] = now - started
         started = now
 
-    page_paths = [Path(p) for p in pages] if pages else default_pages()
+    page_paths = page_files(pages) if pages else default_pages()
     if _parallel_applies(page_paths, workers):
         try:
             build_report = _parallel_build(page_paths, Path(out_dir), base_iri, strict,
@@ -555,16 +564,22 @@ def _build(pages: Sequence[Path | str] | None, out_dir: Path | str, base_iri: st
             timings.clear()
             started = time.perf_counter()
     records, problems = [], []
+    captures, titles = {}, {}
     for result in _parse_pages(page_paths, workers):
         records.extend(result.records)
         problems.extend(result.problems)
+        if result.records:
+            file = result.records[0].source.file
+            captures[file] = result.captures
+            if result.title:
+                titles[file] = result.title
     if strict and problems:
         raise ReviewGraphError(_strict_message(problems))
     lap("parse")
 
     vocabularies = load_vocabularies(base_iri)
     places = Places.load(base_iri).for_graph()
-    result = build_graph(records, vocabularies, places)
+    result = build_graph(records, vocabularies, places, captures=captures, titles=titles)
     if strict and result.warnings:
         raise ReviewGraphError(_strict_message(result.warnings))
     lap("graph")
@@ -586,8 +601,10 @@ def _build(pages: Sequence[Path | str] | None, out_dir: Path | str, base_iri: st
               for state, page in zip(states, result.pages.values(), strict=True)}
     reviews = sorted(result.reviews)
     changes = Changes(added=reviews)
+    identities = result.identities
     build_report = _write_build(Path(out_dir), base_iri, states, graphs, shared_lines, report,
-                                changes)
+                                changes, identities.decisions if identities else [],
+                                identities.conflicts if identities else [])
     lap("write")
     build_report.timings = timings
     return build_report
@@ -717,6 +734,8 @@ class _ChunkResult:
     blocks: list[tuple[str, bytes, bytes, bytes]]
     classes: Counter
     triples: int
+    decisions: list[dict]
+    conflicts: list[dict]
 
 
 def _chunk_work(paths: list[Path]) -> _ChunkResult:
@@ -735,8 +754,13 @@ def _chunk_work(paths: list[Path]) -> _ChunkResult:
     problems = [problem for result in parsed for problem in result.problems]
     places = shared.places
     places.used = set()  # type: ignore[attr-defined]  # a worker serves several chunks
+    captures = {result.records[0].source.file: result.captures
+                for result in parsed if result.records}
+    titles = {result.records[0].source.file: result.title
+              for result in parsed if result.records and result.title}
     chunk = build_chunk_graph([record for result in parsed for record in result.records],
-                              shared.vocabularies, places, shared.agencies)  # type: ignore[arg-type]
+                              shared.vocabularies, places, shared.agencies,  # type: ignore[arg-type]
+                              captures=captures, titles=titles)
     del parsed
     # Each page's triples are a set; their union is never made (hashing every triple again):
     # the pages are indexed one by one (then counted by their distinct lines). What the chunk
@@ -767,10 +791,12 @@ def _chunk_work(paths: list[Path]) -> _ChunkResult:
     del page_lines
     count = len(lines)
     blocks, classes = _subject_blocks(lines)
+    identities = chunk.identities
     return _ChunkResult(problems, metadata, chunk.sources, chunk.reviews, chunk.keywords_seen,
                         chunk.locality_values, chunk.warnings, [str(s) for s in owned],
                         [str(o) for o in linked], sub_class, types, validated, quads, blocks,
-                        classes, count)
+                        classes, count, identities.decisions if identities else [],
+                        identities.conflicts if identities else [])
 
 
 def _chunk_to_file(paths: list[Path], folder: str) -> str:
@@ -912,6 +938,8 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     quads = {base_iri + SHARED_GRAPH: nquads({base_iri + SHARED_GRAPH: shared_lines})
              .encode("utf-8")}
     triples = len(shared_lines)
+    decisions = [item for result in results for item in result.decisions]
+    conflicts = [item for result in results for item in result.conflicts]
     for result in results:
         quads.update(result.quads)
         blocks.extend(result.blocks)
@@ -942,7 +970,8 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
         return {}
 
     report_ = _write_outputs(out_dir, base_iri, states, report, Changes(added=sorted(reviews)),
-                             triples, dict(sorted(classes.items())), graph_files)
+                             triples, dict(sorted(classes.items())), graph_files,
+                             decisions, conflicts)
     lap("write")
     return report_
 
@@ -1004,7 +1033,8 @@ def _page_state(page: PageGraph, sources: dict[str, str], base_iri: str,
 
 def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
                  graphs: dict[str, list[str]], shared_lines: list[str],
-                 validation: ValidationReport, changes: Changes) -> BuildReport:
+                 validation: ValidationReport, changes: Changes,
+                 decisions: Sequence[dict] = (), conflicts: Sequence[dict] = ()) -> BuildReport:
     """Write every output file of a build from the pages' and the shared lines."""
     all_lines = _merged([shared_lines, *graphs.values()])
     by_subject = _by_subject(all_lines)
@@ -1025,7 +1055,7 @@ def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
         return {JSONLD_FILE: str(collect(jsonld_child))}
 
     return _write_outputs(out_dir, base_iri, states, validation, changes, len(all_lines),
-                          _class_counts(by_subject), graph_files)
+                          _class_counts(by_subject), graph_files, decisions, conflicts)
 
 
 def _write_outputs(out_dir: Path, base_iri: str, states: list[_PageState],
@@ -1033,6 +1063,7 @@ def _write_outputs(out_dir: Path, base_iri: str, states: list[_PageState],
                    classes: dict[str, int],
                    graph_files: Callable[[Path, Callable[[str, Content], None]],
                                          dict[str, str]],
+                   decisions: Sequence[dict] = (), conflicts: Sequence[dict] = (),
                    ) -> BuildReport:
     """Write the build's files atomically: graph_files(staging, write) writes the graph files
     (returning the sha256 of any it wrote itself), then pages.json and report.json."""
@@ -1053,6 +1084,8 @@ def _write_outputs(out_dir: Path, base_iri: str, states: list[_PageState],
         localities=dict(sorted(localities.items())),
         validation=validation,
         changes=changes,
+        decisions=_sorted_findings(decisions),
+        conflicts=_sorted_findings(conflicts),
     )
     pages_json = json.dumps({"base_iri": base_iri, "pages": [state.to_json() for state in states]},
                             indent=1, ensure_ascii=False) + "\n"
@@ -1185,8 +1218,10 @@ def add_page(
     others = [s for s in states if Path(s.file).name != name]
     contents = {iri: fp for s in others for iri, fp in s.contents.items()}
     sources = {Path(s.file).name: s.page_iri for s in others}
-    new_page, new_sources = build_page_graph(parsed.records, vocabularies, places, contents,
-                                             sources)
+    file = parsed.records[0].source.file
+    new_page, new_sources = build_page_graph(
+        parsed.records, vocabularies, places, contents, sources,
+        captures={file: parsed.captures}, titles={file: parsed.title} if parsed.title else {})
     if strict and new_page.warnings:
         raise ReviewGraphError(_strict_message(new_page.warnings))
     new_state = _page_state(new_page, new_sources, base_iri, list(parsed.problems))

@@ -60,7 +60,7 @@ from reviewgraph.agencies import AgencyMatcher, default_matcher, word_alternatio
 from reviewgraph.errors import Problem, ReviewGraphError
 from reviewgraph.paths import REFERENCE_DIR
 from reviewgraph.records import Child, Children, Recommendation, Record, SourceRef
-from reviewgraph.sources import NumberedLine, SourcePage, read_page
+from reviewgraph.sources import Capture, NumberedLine, SourcePage, read_page
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -246,6 +246,8 @@ class Heading:
 class ParseResult:
     records: list[Record]
     problems: list[Problem]
+    title: str | None = None  # the page's title (HTML), for provenance
+    captures: tuple[Capture, ...] = ()  # the page's captures (its sidecar), for provenance
 
 
 @dataclass
@@ -355,6 +357,7 @@ def parse_page(
     matcher: AgencyMatcher | None = None,
 ) -> ParseResult:
     result = parse_lines(page.lines, page.file, known_places, matcher)
+    result.title, result.captures = page.title, page.captures
     if not result.records:
         detail = "; ".join(str(problem) for problem in result.problems[:3])
         raise ReviewGraphError(
