@@ -56,7 +56,7 @@ from reviewgraph.graph import (
     shared_triples,
 )
 from reviewgraph.paths import DEFAULT_BUILD_DIR, PROJECT_ROOT, SOURCES_DIR
-from reviewgraph.sources import PAGE_SUFFIXES, page_files
+from reviewgraph.sources import page_files
 from reviewgraph.terms import DEFAULT_BASE_IRI, PREFIXES, ontology_graph
 from reviewgraph.validation import (
     TripleIndex,
@@ -186,7 +186,7 @@ def default_pages(directory: Path = SOURCES_DIR) -> list[Path]:
 
 def _sorted_findings(findings: Iterable[dict]) -> list[dict]:
     """Identity decisions or conflicts in one order, whatever order the pages were read in."""
-    return sorted(findings, key=lambda item: json.dumps(item, sort_keys=True))
+    return sorted(findings, key=lambda item: (item["review"], json.dumps(item, sort_keys=True)))
 
 
 _PREFIXES_LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))

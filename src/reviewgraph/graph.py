@@ -262,6 +262,15 @@ class _Builder:
             literal = self._typed[key] = Literal(value, datatype=datatype)
         return literal
 
+    def time(self, text: str) -> Literal:
+        """An xsd:dateTime as the sidecar wrote it ("2025-03-04T12:00:00Z"; rdflib would
+        rewrite the Z as +00:00)."""
+        key = (text, XSD.dateTime)
+        literal = self._typed.get(key)
+        if literal is None:
+            literal = self._typed[key] = Literal(text, datatype=XSD.dateTime, normalize=False)
+        return literal
+
     def text(self, subject: URIRef, predicate: URIRef, value: str | None) -> None:
         if value is not None and value.strip():
             self.triples.add((subject, predicate, Literal(value.strip())))
@@ -298,7 +307,7 @@ class _Builder:
             self.text(node, RG.archive, capture.archive)
             if capture.replay_url:
                 self.add(node, RG.replayUrl, URIRef(capture.replay_url))
-            self.add(node, PROV.generatedAtTime, self.typed(capture.capture_time, XSD.dateTime))
+            self.add(node, PROV.generatedAtTime, self.time(capture.capture_time))
         return page
 
     def capture_iri(self, capture: Capture) -> URIRef:
@@ -362,8 +371,8 @@ class _Builder:
         if not addresses:
             self.add(review, DCTERMS.source, self.source_page(record.source.file))
         if captures:
-            self.add(review, RG.firstSeen, self.typed(captures[0].capture_time, XSD.dateTime))
-            self.add(review, RG.lastSeen, self.typed(captures[-1].capture_time, XSD.dateTime))
+            self.add(review, RG.firstSeen, self.time(captures[0].capture_time))
+            self.add(review, RG.lastSeen, self.time(captures[-1].capture_time))
         if plan is not None:
             for version in plan.versions[1:]:
                 self.add(review, PROV.wasRevisionOf, self.version_iri(plan.slug, version.number))
@@ -376,6 +385,8 @@ class _Builder:
                 (record.source.file, record.source.first_line))
         if assignment is not None and self.listing(record, assignment):
             return
+        if assignment is not None and record.report_url != assignment.plan.report_url:
+            record = replace(record, report_url=assignment.plan.report_url)
         slug = assignment.plan.slug if assignment is not None else review_slug(record)
         review = self.iri("review", slug)
         content = _fingerprint(record)

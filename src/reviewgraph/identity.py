@@ -8,7 +8,9 @@ reviews of one year are told apart by comparing their text (the token sets of th
 or of their learning and recommendations where a summary is missing). Of the listings of one
 review, the latest capture's text wins (a page's rank is its latest capture time; a page without
 a sidecar ranks before every dated capture, ties broken by path and line), and every earlier
-differing version is kept, with its listings, as a conflict.
+differing version is kept, with its listings, as a conflict. A report's address is not part
+of the text: text pages have no links, so the review keeps the address of its latest listing
+that gives one.
 
 Everything here depends only on the records and captures, never on the order they came in.
 """
@@ -27,8 +29,7 @@ from reviewgraph.sources import Capture
 SAME_REVIEW_SIMILARITY = 0.5
 # The record fields a conflict names (the others are read from these).
 COMPARED_FIELDS = ("title", "month", "publisher_note", "summary", "background", "model",
-                   "learning", "recommendations", "keywords", "report_type", "report_url",
-                   "review_type")
+                   "learning", "recommendations", "keywords", "report_type", "review_type")
 _WORD = re.compile(r"\w+")
 
 
@@ -94,6 +95,12 @@ class ReviewPlan:
                       key=lambda listing: listing.rank)
 
     @property
+    def report_url(self) -> str | None:
+        """The report's address from the latest listing that links to it."""
+        linked = [item for item in self.listings if item.record.report_url]
+        return linked[-1].record.report_url if linked else None
+
+    @property
     def captures(self) -> list[Capture]:
         """Every capture of every page listing the review, by time (archive, address)."""
         found = {capture for listing in self.listings for capture in listing.captures}
@@ -130,8 +137,8 @@ class Identities:
 
 
 def _content(record: Record) -> str:
-    """What a record says, without where it was read."""
-    return repr(replace(record, source=None))  # type: ignore[arg-type]
+    """What a record says, without where it was read (nor the report's address)."""
+    return repr(replace(record, source=None, report_url=None))  # type: ignore[arg-type]
 
 
 def _tokens(record: Record) -> frozenset[str]:

@@ -611,13 +611,14 @@ def _link_target(line: NumberedLine, text: str) -> str | None:
     if not line.links:
         return None
     wanted = text.lstrip(">").strip().casefold()
-    for link_text, href in line.links:
-        if link_text.casefold() in wanted or wanted in link_text.casefold():
-            break
-    else:
-        if len(line.links) != 1:
-            return None
+    matching = [href for link_text, href in line.links
+                if link_text.casefold() in wanted or wanted in link_text.casefold()]
+    if matching:
+        href = matching[0]
+    elif len(line.links) == 1:
         href = line.links[0][1]
+    else:
+        return None
     return href if href.startswith(("http://", "https://")) else None
 
 

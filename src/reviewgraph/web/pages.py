@@ -75,6 +75,7 @@ from reviewgraph.web.linkeddata import (
     see_other,
     split_suffix,
 )
+from reviewgraph.web.provenance import review_provenance
 
 WEB_DIR = Path(__file__).resolve().parent
 QUERIES_DIR = WEB_DIR / "queries" / "pages"
@@ -1590,7 +1591,12 @@ def review_context(site: Site, iri: str, description: Description) -> dict[str, 
     if entry is not None:
         related = [{"review": entry_view(site, other), "shared": shared}
                    for other, shared in collection.related(entry)]
+    provenance = review_provenance(  # listings, earlier versions, rights, report links
+        site.href, by_kind["capture"], by_kind["version"],
+        description.first(RG_IRI + "firstSeen"), description.first(RG_IRI + "lastSeen"),
+        [r["url"] for r in reports if r["url"]])
     return {
+        **provenance,
         "title_text": str(description.first(str(DCTERMS.title)) or ""),
         "year": description.first(RG_IRI + "year"),
         "summary": description.first(str(DCTERMS.abstract)),
