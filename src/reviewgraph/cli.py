@@ -92,11 +92,23 @@ def cmd_build(args: argparse.Namespace) -> int:
     if report.validation is not None:
         for result in report.validation.warnings:
             print(result, file=sys.stderr)
+    _print_identity(report)
     matched = sum(1 for iri in report.localities.values() if iri)
     print(f"built {report.reviews} reviews ({report.triples} triples) from "
           f"{len(report.pages)} page(s) into {out_dir}: {len(report.warnings)} warning(s), "
           f"{matched}/{len(report.localities)} localities matched; the graph conforms")
     return BUILT_WITH_WARNINGS if report.warnings else 0
+
+
+def _print_identity(report) -> None:
+    """How same-named entries were told apart or joined, and each conflict between captures
+    (the latest capture's text wins); all of it is in report.json too."""
+    from reviewgraph.identity import conflict_line, decision_line
+
+    for decision in report.decisions:
+        print(f"identity: {decision_line(decision)}")
+    for conflict in report.conflicts:
+        print(f"conflict: {conflict_line(conflict)}")
 
 
 def cmd_add(args: argparse.Namespace) -> int:
