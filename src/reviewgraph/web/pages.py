@@ -283,6 +283,8 @@ _EXTRA_LABELS = {
     str(SCHEMA.Female): "female", str(SCHEMA.Male): "male",
     str(PROV.wasDerivedFrom): "derived from", str(PROV.hadPrimarySource): "primary source",
     str(PROV.Entity): "entity (provenance)", str(FOAF.homepage): "home page",
+    str(PROV.wasRevisionOf): "revision of", str(PROV.generatedAtTime): "captured at",
+    str(DCTERMS.rights): "rights", str(DCTERMS.RightsStatement): "rights statement",
     str(VOID.Dataset): "dataset", str(DCAT.Dataset): "dataset (DCAT)",
     str(VOID.Linkset): "linkset", str(VOID.triples): "triples",
     "http://purl.org/spar/fabio/CaseReport": "case report",
