@@ -1067,6 +1067,8 @@ def _write_outputs(out_dir: Path, base_iri: str, states: list[_PageState],
                    ) -> BuildReport:
     """Write the build's files atomically: graph_files(staging, write) writes the graph files
     (returning the sha256 of any it wrote itself), then pages.json and report.json."""
+    # Pages in path order, whatever order they were given or added in.
+    states = sorted(states, key=lambda state: state.display)
     localities: dict[str, str | None] = {}
     for state in states:
         for name, iri in state.localities.items():
@@ -1212,8 +1214,16 @@ def add_page(
     vocabularies = load_vocabularies(base_iri)
     places = Places.load(base_iri).for_graph()
 
-    # The page replaces a page of the same name (same source page IRI), if there is one.
+    # A page listing a review the build has (another capture of a listing, a yearly list):
+    # which listing wins and what the review's provenance is depends on every page listing
+    # it, so the build is made again from all its pages (as a full build would make it).
     name = page_path.name
+    held = {iri.rsplit("/", 1)[-1] for s in states if Path(s.file).name != name
+            for iri in s.reviews}
+    if any(_lists_held_review(record, held) for record in parsed.records):
+        return _add_by_rebuild(out_dir, [page_path], strict, state, graphs)
+
+    # The page replaces a page of the same name (same source page IRI), if there is one.
     previous = [s for s in states if Path(s.file).name == name]
     others = [s for s in states if Path(s.file).name != name]
     contents = {iri: fp for s in others for iri, fp in s.contents.items()}
@@ -1268,6 +1278,80 @@ def add_page(
                                     shared_lines, validation, changes)
         report.written = True
     return report
+
+
+def _lists_held_review(record: object, held: set[str]) -> bool:
+    """Whether a record is a listing of a review the build holds (its slug, or its slug with
+    a number added for another review of the same name)."""
+    from reviewgraph.identity import review_slug
+
+    key = review_slug(record)  # type: ignore[arg-type]
+    return key in held or any(slug.startswith(key + "-") and slug[len(key) + 1:].isdigit()
+                              for slug in held)
+
+
+def add_pages(build_dir: Path | str, pages: Sequence[Path | str],
+              strict: bool = False) -> AddReport:
+    """Add pages or folders of pages (a harvest) to a finished build: one page as `add_page`
+    adds it; several are merged with the build's pages by building again from all of them
+    (every page the build was made from must still be there)."""
+    paths = page_files(pages)
+    if len(paths) == 1:
+        return add_page(build_dir, paths[0], strict=strict)
+    out_dir = Path(build_dir)
+    state = _read_pages_state(out_dir)
+    try:
+        graphs = read_nquads((out_dir / NQUADS_FILE).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ReviewGraphError(f"{out_dir / NQUADS_FILE}: cannot read the build: {error}") \
+            from None
+    return _add_by_rebuild(out_dir, paths, strict, state, graphs)
+
+
+def _add_by_rebuild(out_dir: Path, new_paths: list[Path], strict: bool, state: dict,
+                    old_graphs: dict[str, list[str]]) -> AddReport:
+    """Build again from the build's pages and the new ones (a new page replaces a page of the
+    same name); report what changed as an add does. A failed build leaves the build as it
+    was."""
+    states = [_PageState.from_json(item) for item in state["pages"]]
+    new_names = {path.name for path in new_paths}
+    kept = [s for s in states if Path(s.file).name not in new_names]
+    kept_paths = []
+    for kept_state in kept:
+        path = Path(kept_state.file)
+        path = path if path.is_absolute() else PROJECT_ROOT / path
+        if not path.is_file():
+            raise ReviewGraphError(
+                f"{kept_state.file}: a page of the build in {out_dir} is no longer there; "
+                "adding pages that list its reviews again needs every page the build was "
+                "made from (or run `reviewgraph build` again)")
+        kept_paths.append(path)
+    report = build([*kept_paths, *new_paths], out_dir, state["base_iri"], strict)
+    new_state = _read_pages_state(out_dir)
+    new_states = [_PageState.from_json(item) for item in new_state["pages"]]
+    graphs = read_nquads((out_dir / NQUADS_FILE).read_text(encoding="utf-8"))
+    before = {iri: fp for s in states for iri, fp in s.contents.items()}
+    after = {iri: fp for s in new_states for iri, fp in s.contents.items()}
+    touched = {iri for s in new_states if Path(s.file).name in new_names for iri in s.contents}
+    shown = ", ".join(_display_path(path) for path in new_paths[:3]) + (
+        f" and {len(new_paths) - 3} more" if len(new_paths) > 3 else "")
+    changes = Changes(page=shown, other_pages=len(kept))
+    changes.added = sorted(set(after) - set(before))
+    changes.changed = sorted(i for i in after if i in before and before[i] != after[i])
+    changes.unchanged = sorted(i for i in touched if before.get(i) == after[i])
+    changes.removed = sorted(set(before) - set(after))
+    changes.left_alone = len(after) - len(changes.added) - len(changes.changed) - len(
+        changes.unchanged)
+    graph_changes = {}
+    for graph in sorted(set(old_graphs) | set(graphs)):
+        old_lines, new_lines = set(old_graphs.get(graph, ())), set(graphs.get(graph, ()))
+        if old_lines != new_lines:
+            graph_changes[graph] = GraphChange(insert=sorted(new_lines - old_lines),
+                                               remove=sorted(old_lines - new_lines))
+    report.changes = changes
+    return AddReport(page=shown, changes=changes, graphs=graph_changes,
+                     written=bool(graph_changes), build=report, warnings=report.warnings,
+                     validation=report.validation)
 
 
 def _changes(name: str, previous: list[_PageState], new: _PageState,

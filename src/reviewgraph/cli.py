@@ -118,24 +118,25 @@ def cmd_add(args: argparse.Namespace) -> int:
     Exit status: 0 added (or nothing to change), 1 a review violates the shapes (the build is
     left as it was), 2 an error.
     """
-    from reviewgraph.build import BuildFailed, add_page
+    from reviewgraph.build import BuildFailed, add_pages
 
     out_dir = _build_dir(args)
     try:
-        report = add_page(out_dir, args.page, strict=args.strict)
+        report = add_pages(out_dir, args.pages, strict=args.strict)
     except BuildFailed as failure:
-        return _print_failure(failure, f"reviewgraph add: {args.page}: ")
+        return _print_failure(failure, f"reviewgraph add: {' '.join(args.pages)}: ")
     for problem in report.warnings:
         print(problem, file=sys.stderr)
     if getattr(args, "store", None):
         _push_add(args.store, report, out_dir)
     if not report.written:
-        print(f"{args.page}: already in {out_dir} as it is; nothing changed "
+        print(f"{report.page}: already in {out_dir} as it is; nothing changed "
               f"({report.changes.summary()})")
         return 0
     build = report.build
     assert build is not None
-    print(f"added {args.page} to {out_dir}: {report.changes.summary()}; now {build.reviews} "
+    _print_identity(build)
+    print(f"added {report.page} to {out_dir}: {report.changes.summary()}; now {build.reviews} "
           f"reviews ({build.triples} triples) from {len(build.pages)} page(s); the graph conforms")
     return 0
 
@@ -326,14 +327,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_parse)
 
     p = commands.add_parser("build", help="build, validate and write the graph")
-    p.add_argument("pages", nargs="*", metavar="PAGE", help="default: every page in data/sources/")
+    p.add_argument("pages", nargs="*", metavar="PAGE",
+                   help="pages or folders of pages (default: everything under data/sources/)")
     p.add_argument("--out", metavar="DIR", help="output folder (default: build/)")
     p.add_argument("--base", metavar="IRI", help="base IRI of the graph's entities")
     p.add_argument("--strict", action="store_true", help="fail on any parser warning")
     p.set_defaults(handler=cmd_build)
 
-    p = commands.add_parser("add", help="add a page to a finished build (or replace it)")
-    p.add_argument("page", metavar="PAGE", help="a saved page (.txt or .html)")
+    p = commands.add_parser("add", help="add pages to a finished build (or replace them)")
+    p.add_argument("pages", nargs="+", metavar="PAGE",
+                   help="a saved page (.txt or .html), or a folder of pages (a harvest)")
     p.add_argument("--out", metavar="DIR", help="the build folder (default: build/)")
     p.add_argument("--strict", action="store_true", help="fail on any parser warning")
     p.add_argument("--store", metavar="URL",
