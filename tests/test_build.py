@@ -23,6 +23,7 @@ from reviewgraph.build import (
     TURTLE_FILE,
     BuildFailed,
     build,
+    default_pages,
     load_build,
     read_report,
 )
@@ -515,3 +516,14 @@ def test_a_bad_sidecar_is_a_clear_error(tmp_path: Path) -> None:
     result = run_cli("build", str(folder), "--out", str(tmp_path / "out"))
     assert result.returncode == 2
     assert "abc.json: capture 1" in result.stderr and "url" in result.stderr
+
+
+def test_default_pages_are_everything_under_the_sources_folder(tmp_path: Path) -> None:
+    (tmp_path / "harvested" / ".harvest").mkdir(parents=True)
+    for name in ("saved.txt", "harvested/abc.html", "harvested/abc.json",
+                 "harvested/.harvest/skipped.html"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert [p.relative_to(tmp_path).as_posix() for p in default_pages(tmp_path)] == [
+        "harvested/abc.html", "saved.txt"]
+    with pytest.raises(ReviewGraphError, match="no pages"):
+        default_pages(tmp_path / "missing")
