@@ -390,7 +390,7 @@ class _Builder:
         slug = assignment.plan.slug if assignment is not None else review_slug(record)
         review = self.iri("review", slug)
         content = _fingerprint(record)
-        if assignment is not None and slug != review_slug(record):
+        if assignment is not None and assignment.plan.renamed:
             self.warn(record, f"another review has the same year, place and title; this one "
                       f"is {slug}", review_label(record))
         if review in self._contents:

@@ -35,9 +35,9 @@ _WORD = re.compile(r"\w+")
 
 def review_slug(record: Record) -> str:
     """The review's identity and IRI slug: year, locality (or "anonymous") and title."""
-    place = slugify(record.locality) if record.locality else "anonymous"
-    return "-".join(part for part in (str(record.year), place or "anonymous",
-                                      slugify(record.title)) if part)
+    place = (slugify(record.locality) if record.locality else "") or "anonymous"
+    title = slugify(record.title)
+    return f"{record.year}-{place}-{title}" if title else f"{record.year}-{place}"
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,12 @@ class ReviewPlan:
 
     slug: str
     versions: list[Version]
+    key: str = ""  # the slug of its year, locality and title ("" : the slug itself)
+
+    @property
+    def renamed(self) -> bool:
+        """Another review of the same year, locality and title came first: a numbered slug."""
+        return bool(self.key) and self.key != self.slug
 
     @property
     def winner(self) -> Listing:
@@ -170,7 +176,11 @@ def plan_reviews(records: Iterable[Record],
     identities = Identities([], {})
     taken = set(groups)
     for key in sorted(groups):
-        clusters = _clusters(sorted(groups[key], key=lambda item: item.rank), identities)
+        listings = groups[key]
+        if len(listings) == 1:  # most reviews: listed once, nothing to compare
+            identities.reviews.append(ReviewPlan(key, [Version(1, listings)]))
+            continue
+        clusters = _clusters(sorted(listings, key=lambda item: item.rank), identities)
         for number, cluster in enumerate(clusters, start=1):
             slug = key
             if number > 1:
@@ -179,7 +189,9 @@ def plan_reviews(records: Iterable[Record],
                     suffix += 1
                 slug = f"{key}-{suffix}"
                 taken.add(slug)
-            identities.reviews.append(_plan(slug, cluster, identities))
+            plan = _plan(slug, cluster, identities)
+            plan.key = key
+            identities.reviews.append(plan)
     for plan in identities.reviews:
         for version in plan.versions:
             for listing in version.listings:
