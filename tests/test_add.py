@@ -242,3 +242,13 @@ def test_cli_add_accepts_a_folder(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "conflict: 2025-norfolk-baby-t" in result.stdout
     assert "now 4 reviews" in result.stdout
+
+
+def test_an_add_keeps_what_the_build_found_about_other_pages(tmp_path: Path) -> None:
+    first, later = _harvest_copy(tmp_path / "harvest")
+    out = tmp_path / "build"
+    build([tmp_path / "harvest"], out)
+    identity = read_report(out)["identity"]
+    assert identity["conflicts"] and identity["decisions"]
+    add_page(out, page(tmp_path, "february.txt", FEBRUARY))  # lists none of their reviews
+    assert read_report(out)["identity"] == identity

@@ -1251,8 +1251,11 @@ def add_page(
     # (the same review listed again adds a source extract to it).
     touched_iris = {str(term) for triple in new_page.triples for term in triple}
     touched = [s for s in others if touched_iris.intersection(s.reviews)]
+    # (A source page's captures are described in its graph too: its link to them is checked.)
+    captures = f"<{base_iri}capture/"
     lines = [line for other in others if other not in touched
-             for line in graphs.get(other.graph, []) if line.startswith(f"<{other.page_iri}> ")]
+             for line in graphs.get(other.graph, [])
+             if line.startswith((f"<{other.page_iri}> ", captures))]
     lines += [line for other in touched for line in graphs.get(other.graph, [])]
     data: set = set(new_page.triples) | shared
     if lines:
@@ -1274,10 +1277,26 @@ def add_page(
     if not any(c.insert or c.remove for c in graph_changes.values()):
         return report  # the same page again: nothing to do, nothing written
     if write:
+        # What the build found about the other pages' reviews still holds; the new page's
+        # own findings are those of its records alone (it lists no review the build holds).
+        from reviewgraph.identity import plan_reviews
+
+        identity = read_report(out_dir).get("identity") or {}
+        found = plan_reviews(parsed.records, {file: parsed.captures})
+        decisions = [*_findings_without(identity.get("decisions", []), name), *found.decisions]
+        conflicts = [*_findings_without(identity.get("conflicts", []), name), *found.conflicts]
         report.build = _write_build(out_dir, base_iri, [*others, new_state], new_graphs,
-                                    shared_lines, validation, changes)
+                                    shared_lines, validation, changes, decisions, conflicts)
         report.written = True
     return report
+
+
+def _findings_without(findings: list[dict], name: str) -> list[dict]:
+    """The identity findings that involve no page of this file name."""
+    def files(finding: dict) -> list[str]:
+        listings = finding.get("listings") or [finding.get("latest"), finding.get("earlier")]
+        return [Path(item["file"]).name for item in listings if item]
+    return [finding for finding in findings if name not in files(finding)]
 
 
 def _lists_held_review(record: object, held: set[str]) -> bool:
