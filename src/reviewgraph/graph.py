@@ -8,7 +8,14 @@ input always gives the same IRIs:
     {base}recommendation/{review-slug}-{n} {base}incident/{review-slug}
     {base}report/{review-slug}             {base}source/{file stem}
     {base}source/{file stem}/lines-{first}-{last}
+    {base}capture/{archive}-{time}-{address hash}   {base}version/{review-slug}-{n}
+    {base}rights/nspcc-text
     {base}locality/{slug}  {base}keyword/{slug}  {base}theme/{slug}  {base}agency/{id} ...
+
+Which listings (on which pages, in which captures) are one review, and which text wins, is
+decided by identity.py before any triple is made; the review's triples go to the page of its
+winning listing, each other listing adds its source extract (and, for an earlier differing
+text, an rg:ReviewVersion) to its own page.
 
 Places (issue 5) plug in through the `Places` protocol: graph building asks it for the IRI of
 each locality named and adds the triples it returns; without one, localities are minted from
