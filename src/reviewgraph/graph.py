@@ -298,9 +298,15 @@ class _Builder:
         self._source_files[page] = name
         self.sources[file] = page
         self.add(page, RDF.type, RG.SourcePage)
-        self.text(page, RDFS.label, name)
-        self.text(page, RG.fileName, name)
         title = self.titles.get(file)
+        captures = self.captures.get(file, ())
+        if captures:  # a harvested body, named by its hash: named for people by what it is
+            first, last = captures[0].capture_time[:10], captures[-1].capture_time[:10]
+            self.text(page, RDFS.label, f"{title or 'Listing page'}, captured {first}"
+                      + (f" to {last}" if last != first else ""))
+        else:
+            self.text(page, RDFS.label, name)
+        self.text(page, RG.fileName, name)
         self.text(page, DCTERMS.title, title)
         for capture in self.captures.get(file, ()):
             node = self.capture_iri(capture)
