@@ -119,8 +119,13 @@ def test_the_plan_does_not_depend_on_the_order_of_the_records() -> None:
         assert outcome(shuffled) == expected
 
 
-def test_similarity_is_a_token_set_comparison() -> None:
+def test_similarity_compares_word_pairs() -> None:
     assert similarity(_record("a"), _record("b")) == 1.0
     assert similarity(_record("a"), _record("b", summary=OTHER_ACCOUNT)) < 0.2
     assert similarity(_record("a", summary=None), _record("b", summary=OTHER_ACCOUNT)) == 1.0
+    # the same words in another order are another account
+    shuffled = " ".join(sorted(ACCOUNT.split()))
+    assert similarity(_record("a"), _record("b", summary=shuffled)) < SAME_REVIEW_SIMILARITY
+    corrected = ACCOUNT.replace("skull fracture", "fractured skull")
+    assert similarity(_record("a"), _record("b", summary=corrected)) >= SAME_REVIEW_SIMILARITY
     assert review_slug(_record("a", title="Child  A.")) == "2025-kent-child-a"

@@ -4,8 +4,11 @@ version of it wins, and what differed.
 The same review is listed on many pages (the monthly page, that year's list) and in many
 captures of each. Entries are the same review when their year, locality and normalised title
 (the review IRI's slug) agree and their accounts do not clearly differ: two anonymous "Child A"
-reviews of one year are told apart by comparing their text (the token sets of their summaries,
-or of their learning and recommendations where a summary is missing). Of the listings of one
+reviews of one year are told apart by comparing their text: the Jaccard similarity of the sets
+of consecutive word pairs of their summaries (of their learning and recommendations where a
+summary is missing). Word pairs rather than single words: two different accounts of a child's
+death share most of their words but few of their word pairs, while a corrected or extended
+summary keeps most of its pairs (bench/identity_bench.py measures both on a labelled set). Of the listings of one
 review, the latest capture's text wins (a page's rank is its latest capture time; a page without
 a sidecar ranks before every dated capture, ties broken by path and line), and every earlier
 differing version is kept, with its listings, as a conflict. A report's address is not part
@@ -25,8 +28,8 @@ from reviewgraph.concepts import slugify
 from reviewgraph.records import Record
 from reviewgraph.sources import Capture
 
-# Two accounts whose token sets share less than this (Jaccard) are different reviews.
-SAME_REVIEW_SIMILARITY = 0.5
+# Two accounts whose word-pair sets share less than this (Jaccard) are different reviews.
+SAME_REVIEW_SIMILARITY = 0.4
 # The record fields a conflict names (the others are read from these).
 COMPARED_FIELDS = ("title", "month", "publisher_note", "summary", "background", "model",
                    "learning", "recommendations", "keywords", "report_type", "review_type")
@@ -147,14 +150,19 @@ def _content(record: Record) -> str:
     return repr(replace(record, source=None, report_url=None))  # type: ignore[arg-type]
 
 
-def _tokens(record: Record) -> frozenset[str]:
+def _tokens(record: Record) -> frozenset[object]:
+    """The account's consecutive word pairs (its one word, if it has only one)."""
     text = record.summary or " ".join(
         [record.background or "", *record.learning, *(r.text for r in record.recommendations)])
-    return frozenset(word.casefold() for word in _WORD.findall(text))
+    words = [word.casefold() for word in _WORD.findall(text)]
+    if len(words) < 2:
+        return frozenset(words)
+    return frozenset(zip(words, words[1:], strict=False))
 
 
 def similarity(a: Record, b: Record) -> float:
-    """Token-set (Jaccard) similarity of two entries' accounts; 1.0 where either has none."""
+    """Jaccard similarity of the word pairs of two entries' accounts; 1.0 where either has
+    none (nothing to tell them apart by)."""
     left, right = _tokens(a), _tokens(b)
     if not left or not right:
         return 1.0
