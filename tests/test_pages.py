@@ -537,6 +537,12 @@ def test_review_page_attributes_nspcc_text_and_shows_earlier_versions(harvest_se
     assert "received safe sleep advice" in text
     assert "Earlier versions" in text and "differed in: summary" in text
     assert "recieved safe sleep advice" in text  # the earlier text, kept and shown as such
+    assert "Earlier versions: NSPCC text, from earlier captures" in text
+    siblings = _text(get(harvest_served, "/page/review/2025-bristol-sibling-group",
+                         BROWSER_ACCEPT).text)
+    assert "Earlier version 1 differed in: title. Its title was “Sibling group”." in siblings
+    assert "Earlier version 2 differed in: keywords, title." in siblings
+    assert "Its summary read" not in siblings  # the summary never changed
 
 
 def test_a_saved_page_without_captures_says_so(served: Served) -> None:
