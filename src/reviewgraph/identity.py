@@ -8,10 +8,11 @@ reviews of one year are told apart by comparing their text: the Jaccard similari
 of consecutive word pairs of their summaries (of their learning and recommendations where a
 summary is missing). Word pairs rather than single words: two different accounts of a child's
 death share most of their words but few of their word pairs, while a corrected or extended
-summary keeps most of its pairs (bench/identity_bench.py measures both on a labelled set). Of the listings of one
-review, the latest capture's text wins (a page's rank is its latest capture time; a page without
-a sidecar ranks before every dated capture, ties broken by path and line), and every earlier
-differing version is kept, with its listings, as a conflict. A report's address is not part
+summary keeps most of its pairs (bench/identity_bench.py measures both on a labelled set).
+
+Of the listings of one review, the latest capture's text wins (a page's rank is its latest
+capture time; a page without a sidecar ranks before every dated capture, ties broken by path
+and line), and every earlier differing version is kept, with its listings, as a conflict. A report's address is not part
 of the text: text pages have no links, so the review keeps the address of its latest listing
 that gives one.
 
