@@ -12,9 +12,9 @@ summary keeps most of its pairs (bench/identity_bench.py measures both on a labe
 
 Of the listings of one review, the latest capture's text wins (a page's rank is its latest
 capture time; a page without a sidecar ranks before every dated capture, ties broken by path
-and line), and every earlier differing version is kept, with its listings, as a conflict. A report's address is not part
-of the text: text pages have no links, so the review keeps the address of its latest listing
-that gives one.
+and line), and every earlier differing version is kept, with its listings, as a conflict.
+A report's address is not part of the text: text pages have no links, so the review keeps the
+address of its latest listing that gives one.
 
 Everything here depends only on the records and captures, never on the order they came in.
 """
