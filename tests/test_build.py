@@ -418,6 +418,13 @@ def test_a_harvest_folder_gives_one_review_per_distinct_review(harvest_build: Pa
         "2025-bristol-sibling-group")}
 
 
+def test_a_harvest_build_conforms_to_the_shapes_by_pyshacl_too(harvest_build: Path) -> None:
+    from reviewgraph.validation import validate
+
+    report = validate(load_build(harvest_build), engine="pyshacl")
+    assert report.conforms, report.text()
+
+
 def test_the_latest_capture_wins_and_earlier_versions_stay_recorded(harvest_build: Path
                                                                     ) -> None:
     graph = load_build(harvest_build)
