@@ -172,7 +172,7 @@ def read_page(path: str | Path) -> SourcePage:
 
 # --- folders and sidecars ---------------------------------------------------------------------
 PAGE_SUFFIXES = (".txt", ".html", ".htm")
-_CAPTURE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_CAPTURE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
 
 
 def page_files(paths: Iterable[str | Path]) -> list[Path]:
