@@ -4,6 +4,7 @@ the report and the per-named-graph change say what was added, changed and left a
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from reviewgraph.build import (
     PAGES_FILE,
     BuildFailed,
     add_page,
+    add_pages,
     build,
     read_nquads,
     read_report,
@@ -178,3 +180,75 @@ def test_cli_add(tmp_path: Path, january_build: Path) -> None:
     assert "Traceback" not in bad.stderr + bad.stdout
     assert snapshot(january_build) == before
     assert read_report(january_build)["reviews"] == 4
+
+
+# --- adding captures of pages the build already lists (a harvest) -----------------------------
+HARVEST = Path(__file__).parent / "fixtures" / "harvest"
+
+
+def _harvest_copy(folder: Path) -> tuple[list[Path], list[Path]]:
+    """A copy of the made-up harvest: its earliest capture, and the later ones."""
+    folder.mkdir()
+    for path in HARVEST.iterdir():
+        if path.is_file():
+            (folder / path.name).write_bytes(path.read_bytes())
+    pages = sorted(p for p in folder.iterdir() if p.suffix in {".html", ".txt"})
+    times = {p: json.loads(p.with_suffix(".json").read_text())["captures"][0]["capture_time"]
+             for p in pages}
+    pages.sort(key=times.__getitem__)
+    return pages[:1], pages[1:]
+
+
+def test_adding_later_captures_gives_what_a_full_build_gives(tmp_path: Path) -> None:
+    first, later = _harvest_copy(tmp_path / "harvest")
+    out = tmp_path / "build"
+    build(first, out)
+    before = read_nquads((out / NQUADS_FILE).read_text(encoding="utf-8"))
+    report = add_pages(out, later)
+    assert report.written
+    assert report.changes.changed  # Baby T's corrected summary, the siblings' new keyword
+    full = tmp_path / "full"
+    build([tmp_path / "harvest"], full)
+    assert {n: snapshot(out)[n] for n in COMPARED} == {n: snapshot(full)[n] for n in COMPARED}
+    # the per-graph changes (what `add --store` sends) take the old graphs to the new ones
+    after = read_nquads((out / NQUADS_FILE).read_text(encoding="utf-8"))
+    for graph in set(before) | set(after):
+        change = report.graphs.get(graph)
+        lines = set(before.get(graph, ()))
+        if change is not None:
+            lines = (lines - set(change.remove)) | set(change.insert)
+        assert lines == set(after.get(graph, ())), graph
+
+
+def test_adding_one_later_capture_rebuilds_the_reviews_it_lists(tmp_path: Path) -> None:
+    first, later = _harvest_copy(tmp_path / "harvest")
+    out = tmp_path / "build"
+    build(first, out)
+    report = add_page(out, later[0])  # May: Baby T corrected
+    assert report.written
+    assert f"{B}review/2025-norfolk-baby-t" in report.changes.changed
+    full = tmp_path / "full"
+    build([first[0], later[0]], full)
+    assert {n: snapshot(out)[n] for n in COMPARED} == {n: snapshot(full)[n] for n in COMPARED}
+
+
+def test_cli_add_accepts_a_folder(tmp_path: Path) -> None:
+    first, _ = _harvest_copy(tmp_path / "harvest")
+    out = tmp_path / "build"
+    build(first, out)
+    result = subprocess.run([sys.executable, "-m", "reviewgraph.cli", "add",
+                             str(tmp_path / "harvest"), "--out", str(out)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "conflict: 2025-norfolk-baby-t" in result.stdout
+    assert "now 4 reviews" in result.stdout
+
+
+def test_an_add_keeps_what_the_build_found_about_other_pages(tmp_path: Path) -> None:
+    first, later = _harvest_copy(tmp_path / "harvest")
+    out = tmp_path / "build"
+    build([tmp_path / "harvest"], out)
+    identity = read_report(out)["identity"]
+    assert identity["conflicts"] and identity["decisions"]
+    add_page(out, page(tmp_path, "february.txt", FEBRUARY))  # lists none of their reviews
+    assert read_report(out)["identity"] == identity

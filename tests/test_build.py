@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import RDF, Graph, URIRef
 from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS, PROV
 
 from reviewgraph.build import (
     JSONLD_FILE,
@@ -21,11 +23,13 @@ from reviewgraph.build import (
     TURTLE_FILE,
     BuildFailed,
     build,
+    default_pages,
     load_build,
     read_report,
 )
 from reviewgraph.errors import ReviewGraphError
 from reviewgraph.paths import PROJECT_ROOT
+from reviewgraph.terms import RG, SCHEMA
 
 # Made-up pages (not copied from any listing).
 GOOD_PAGE = """2019 – Kent - Child Z
@@ -414,3 +418,149 @@ def test_a_worker_exception_fails_the_parallel_build_loudly(
         build(pages, out, workers=2)
     assert parallel_outcomes == ["ZeroDivisionError", "ReviewGraphError"]
     assert not out.exists()
+
+
+# --- many captures, one review (a made-up harvest folder, tests/fixtures/make_harvest.py) ------
+HARVEST = Path(__file__).parent / "fixtures" / "harvest"
+REVIEW_IRI = "https://reviewgraph.example/id/review/"
+
+
+@pytest.fixture(scope="module")
+def harvest_build(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("harvest") / "build"
+    build([HARVEST], out)
+    return out
+
+
+def _harvest_pages() -> list[Path]:
+    return sorted(p for p in HARVEST.iterdir() if p.suffix in {".html", ".txt"})
+
+
+def test_a_harvest_folder_gives_one_review_per_distinct_review(harvest_build: Path) -> None:
+    report = read_report(harvest_build)
+    assert report["reviews"] == 4
+    assert report["validation"]["conforms"]
+    assert len(report["pages"]) == 4  # the .harvest/ folder (an error page) is never read
+    graph = load_build(harvest_build)
+    reviews = {str(s) for s in graph.subjects(RDF.type, RG.CaseReview)}
+    assert reviews == {REVIEW_IRI + slug for slug in (
+        "2025-kent-child-a", "2025-kent-child-a-2", "2025-norfolk-baby-t",
+        "2025-bristol-sibling-group")}
+
+
+def test_a_harvest_build_conforms_to_the_shapes_by_pyshacl_too(harvest_build: Path) -> None:
+    from reviewgraph.validation import validate
+
+    report = validate(load_build(harvest_build), engine="pyshacl")
+    assert report.conforms, report.text()
+
+
+def test_the_latest_capture_wins_and_earlier_versions_stay_recorded(harvest_build: Path
+                                                                    ) -> None:
+    graph = load_build(harvest_build)
+    baby_t = URIRef(REVIEW_IRI + "2025-norfolk-baby-t")
+    assert "received safe sleep advice" in str(graph.value(baby_t, DCTERMS.abstract))
+    (earlier,) = graph.objects(baby_t, PROV.wasRevisionOf)
+    assert "recieved" in str(graph.value(earlier, DCTERMS.abstract))
+    assert {str(o) for o in graph.objects(earlier, RG.changedField)} == {"summary"}
+    siblings = URIRef(REVIEW_IRI + "2025-bristol-sibling-group")
+    assert str(graph.value(siblings, DCTERMS.title)) == "Sibling Group"  # the live page's
+    assert len(set(graph.objects(siblings, DCTERMS.subject))) == 3  # the extra keyword
+    assert len(set(graph.objects(siblings, PROV.wasRevisionOf))) == 2
+
+
+def test_conflicts_and_identity_decisions_are_reported_with_both_sources(harvest_build: Path
+                                                                         ) -> None:
+    identity = read_report(harvest_build)["identity"]
+    conflicts = {(c["review"], tuple(c["fields"])): c for c in identity["conflicts"]}
+    assert set(conflicts) == {("2025-bristol-sibling-group", ("title", "keywords")),
+                              ("2025-bristol-sibling-group", ("title",)),
+                              ("2025-norfolk-baby-t", ("summary",))}
+    baby_t = conflicts[("2025-norfolk-baby-t", ("summary",))]
+    assert baby_t["latest"]["capture_time"] == "2025-06-02T10:00:00Z"
+    assert baby_t["earlier"]["capture_time"] == "2025-04-04T12:00:00Z"
+    assert baby_t["latest"]["file"].endswith(".txt") and baby_t["earlier"]["file"].endswith(
+        ".html")
+    apart = [d for d in identity["decisions"] if d["decision"] == "different reviews"]
+    assert [d["review"] for d in apart] == ["2025-kent-child-a"]
+    assert {item["url"].rsplit("/", 1)[-1] for item in apart[0]["listings"]} == {
+        "monthly-case-reviews-update", "recently-published-case-reviews"}
+
+
+def test_every_review_records_where_and_when_it_was_listed(harvest_build: Path) -> None:
+    graph = load_build(harvest_build)
+    child_a = URIRef(REVIEW_IRI + "2025-kent-child-a")
+    captures = set(graph.objects(child_a, RG.listedIn))
+    assert len(captures) == 4  # March and April (unchanged), May, live June
+    assert {str(graph.value(c, RG.archive)) for c in captures} == {"Internet Archive", "live"}
+    nt = (harvest_build / NTRIPLES_FILE).read_text(encoding="utf-8")
+    for seen, time in ((RG.firstSeen, "2025-03-04T12:00:00Z"),
+                       (RG.lastSeen, "2025-06-01T09:00:00Z")):  # as the sidecars wrote them
+        assert f'<{child_a}> <{seen}> "{time}"^^' in nt
+    assert {str(o) for o in graph.objects(child_a, DCTERMS.source)} == {
+        "https://learning.nspcc.org.uk/case-reviews/monthly-case-reviews-update"}
+    assert graph.value(child_a, DCTERMS.rights) is not None
+    report = graph.value(child_a, RG.hasReport)
+    assert str(graph.value(report, SCHEMA.url)).startswith("https://library.nspcc.org.uk/")
+    # each statement still traces back to its page and lines
+    for extract in graph.objects(child_a, RG.sourceExtract):
+        assert graph.value(extract, RG.firstLine) is not None
+        assert graph.value(graph.value(extract, DCTERMS.isPartOf), RG.capture) is not None
+
+
+def test_a_harvest_build_is_the_same_whatever_order_its_pages_come_in(
+        tmp_path: Path, harvest_build: Path) -> None:
+    expected = snapshot(harvest_build)
+    pages = _harvest_pages()
+    for seed in range(3):
+        shuffled = pages[:]
+        random.Random(seed).shuffle(shuffled)
+        out = tmp_path / f"shuffled-{seed}"
+        build(shuffled, out)
+        assert snapshot(out) == expected, f"order {seed} gave another build"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the parallel build forks")
+def test_a_harvest_builds_the_same_the_parallel_way(tmp_path: Path, harvest_build: Path,
+                                                   parallel_outcomes: list[str]) -> None:
+    build([HARVEST], tmp_path / "parallel", workers=2)
+    assert parallel_outcomes == ["_Fallback"]  # one review on several pages
+    assert snapshot(tmp_path / "parallel") == snapshot(harvest_build)
+
+
+def test_cli_build_reads_folders_and_prints_conflicts(tmp_path: Path) -> None:
+    result = run_cli("build", str(HARVEST), "--out", str(tmp_path / "out"))
+    assert result.returncode == 3, result.stderr  # the second Child A is a warning
+    assert "identity: 2025-kent-child-a: different reviews" in result.stdout
+    conflict = [line for line in result.stdout.splitlines()
+                if line.startswith("conflict: 2025-norfolk-baby-t")]
+    assert len(conflict) == 1 and "summary differs" in conflict[0]
+    assert "built 4 reviews" in result.stdout
+
+
+def test_a_folder_without_pages_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = run_cli("build", str(tmp_path / "empty"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "no pages" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bad_sidecar_is_a_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "harvest"
+    folder.mkdir()
+    (folder / "abc.txt").write_text(GOOD_PAGE, encoding="utf-8")
+    (folder / "abc.json").write_text('{"captures": [{"url": "x"}]}', encoding="utf-8")
+    result = run_cli("build", str(folder), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "abc.json: capture 1" in result.stderr and "url" in result.stderr
+
+
+def test_default_pages_are_everything_under_the_sources_folder(tmp_path: Path) -> None:
+    (tmp_path / "harvested" / ".harvest").mkdir(parents=True)
+    for name in ("saved.txt", "harvested/abc.html", "harvested/abc.json",
+                 "harvested/.harvest/skipped.html"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert [p.relative_to(tmp_path).as_posix() for p in default_pages(tmp_path)] == [
+        "harvested/abc.html", "saved.txt"]
+    with pytest.raises(ReviewGraphError, match="no pages"):
+        default_pages(tmp_path / "missing")

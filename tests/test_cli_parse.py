@@ -19,7 +19,8 @@ PAGES = Path(__file__).parent / "fixtures" / "pages"
 BAD = PAGES / "bad"
 RECORD_KEYS = {
     "title", "year", "month", "locality", "publisher_note", "summary", "background", "model",
-    "learning", "recommendations", "keywords", "report_type", "review_type", "children",
+    "learning", "recommendations", "keywords", "report_type", "report_url", "review_type",
+    "children",
     "outcome", "incident_date", "agencies", "places_mentioned", "source",
 }
 

@@ -490,3 +490,63 @@ def test_queries_are_named_files_bound_to_the_entity(served: Served) -> None:
         result = served.store.query(text)
         assert isinstance(result, pyoxigraph.QuerySolutions | pyoxigraph.QueryTriples |
                           pyoxigraph.QueryBoolean)
+
+
+# --- a harvest: provenance, earlier versions, attribution and report links on the review page --
+HARVEST = Path(__file__).parent / "fixtures" / "harvest"
+
+
+@pytest.fixture(scope="module")
+def harvest_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with served_build([HARVEST], tmp_path_factory.mktemp("harvest-pages")) as served:
+        yield served
+
+
+def _text(page: str) -> str:
+    """The page's text as a reader sees it (tags dropped, white space collapsed)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", page)).split())
+
+
+def test_review_page_says_where_and_when_the_review_was_listed(harvest_served: Served) -> None:
+    page = get(harvest_served, "/page/review/2025-kent-child-a", BROWSER_ACCEPT).text
+    text = _text(page)
+    assert "Where it was listed" in text
+    assert ("Listed on the NSPCC 'Case reviews update', March 2025 (Internet Archive capture)"
+            in text)
+    assert "Listed on the NSPCC 'Case reviews update', June 2025 (live site)" in text
+    assert "First seen March 2025; last seen June 2025." in text
+    assert ('href="https://web.archive.org/web/20250304120000id_/https://learning.nspcc.org.uk/'
+            'case-reviews/monthly-case-reviews-update"') in page
+    assert 'href="https://learning.nspcc.org.uk/case-reviews/monthly-case-reviews-update"' in page
+
+
+def test_review_page_links_to_the_report(harvest_served: Served) -> None:
+    page = get(harvest_served, "/page/review/2025-norfolk-baby-t", BROWSER_ACCEPT).text
+    assert "Read the report (NSPCC Library)" in _text(page)
+    assert ('href="https://library.nspcc.org.uk/HeritageScripts/Hapi.dll/search2?searchTerm0=C9002"'
+            in html.unescape(page))
+
+
+def test_review_page_attributes_nspcc_text_and_shows_earlier_versions(harvest_served: Served
+                                                                      ) -> None:
+    text = _text(get(harvest_served, "/page/review/2025-norfolk-baby-t", BROWSER_ACCEPT).text)
+    assert ("Summary: NSPCC text, from the NSPCC's 'Recently published case reviews'"
+            not in text)  # the yearly text page has no title: named as a listing page
+    assert "Summary: NSPCC text, from the NSPCC's listing page, June 2025. © NSPCC." in text
+    assert "Learning: NSPCC text" in text and "Recommendations: NSPCC text" in text
+    assert "received safe sleep advice" in text
+    assert "Earlier versions" in text and "differed in: summary" in text
+    assert "recieved safe sleep advice" in text  # the earlier text, kept and shown as such
+    assert "Earlier versions: NSPCC text, from earlier captures" in text
+    siblings = _text(get(harvest_served, "/page/review/2025-bristol-sibling-group",
+                         BROWSER_ACCEPT).text)
+    assert "Earlier version 1 differed in: title. Its title was “Sibling group”." in siblings
+    assert "Earlier version 2 differed in: keywords, title." in siblings
+    assert "Its summary read" not in siblings  # the summary never changed
+
+
+def test_a_saved_page_without_captures_says_so(served: Served) -> None:
+    text = _text(get(served, "/page/review/2025-birmingham-baby-a", BROWSER_ACCEPT).text)
+    assert "Read from a saved listing page; when it was captured is not recorded." in text
+    assert ("Summary: NSPCC text, from an NSPCC National Collection of Case Reviews listing "
+            "page. © NSPCC.") in text

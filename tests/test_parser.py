@@ -964,3 +964,51 @@ def test_furniture_and_item_cleaning_as_their_plain_forms():
     for text in texts:
         assert is_furniture(text) == plain_furniture(text), text
         assert _clean_item(text) == plain_clean(text), text
+
+
+# --- shapes real harvested pages have (made-up text) ----------------------------------------
+def test_a_two_term_keyword_line_ending_an_entry_is_its_keywords() -> None:
+    result = parse_file(PAGES / "harvested-shapes.txt")
+    child_m, baby_n, _ = result.records
+    assert child_m.keywords == ["Suicide", "self-harm"]
+    assert baby_n.keywords == ["Infants", "fractures"]
+    assert "Suicide" not in (child_m.summary or "")
+    assert not [p for p in result.problems if "belongs to no field" in p.message]
+
+
+def test_a_heading_running_a_date_into_a_publisher_has_no_locality() -> None:
+    record = parse_file(PAGES / "harvested-shapes.txt").records[2]
+    assert (record.title, record.year, record.month) == ("Child C", 2014, 12)
+    assert record.locality is None
+    assert record.publisher_note == "NSPCC on behalf of unnamed LSCB"
+
+
+def test_a_two_term_line_is_keywords_only_where_it_ends_an_entry() -> None:
+    page = ("2012 – Powys - Child M\nSuicide, self-harm.\n"
+            "Child M took his own life in 2011; agencies knew of his low mood.\n"
+            "Keywords: suicide, bullying\n")
+    record = parse_lines(_lines(*page.splitlines()), "page.txt").records[0]
+    assert record.keywords == ["suicide", "bullying"]
+    assert "self-harm" in (record.summary or "")
+
+
+def test_html_report_links_give_the_report_document_address(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><body><h3>2025 – Kent - Child Q</h3><p>Death of a baby in 2024.</p>"
+        "<p><strong>Keywords:</strong> infants, safe sleep</p>"
+        '<p><a href="https://library.example.org/record/9">Read the overview report</a></p>'
+        "<h3>2025 – Kent - Child R</h3><p>Serious injury of a boy in 2024.</p>"
+        "<p><strong>Keywords:</strong> injuries, schools</p>"
+        '<p><a href="/reports/r.pdf">Read the executive summary</a></p></body></html>',
+        encoding="utf-8")
+    child_q, child_r = parse_file(page).records
+    assert (child_q.report_type, child_q.report_url) == ("overview report",
+                                                          "https://library.example.org/record/9")
+    # a relative link with no known page address is not a report address
+    assert (child_r.report_type, child_r.report_url) == ("executive summary", None)
+
+
+def test_text_pages_have_no_report_link() -> None:
+    record = parse_file(PAGES / "harvested-shapes.txt").records[2]
+    assert record.report_type == "overview report" and record.report_url is None

@@ -4,13 +4,14 @@ errors naming the file."""
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 import pytest
 
 from reviewgraph.errors import ReviewGraphError
 from reviewgraph.paths import SOURCES_DIR
-from reviewgraph.sources import NumberedLine, html_lines, read_page
+from reviewgraph.sources import NumberedLine, html_lines, page_files, read_captures, read_page
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 SAMPLE = SOURCES_DIR / "nspcc-new-in-the-collection-2025.txt"
@@ -131,3 +132,72 @@ def test_text_lines_collapse_every_kind_of_white_space():
     expected = [line for line in (re.sub(r"\s+", " ", raw.replace("\u00a0", " ")).strip()
                                   for raw in text.splitlines()) if line]
     assert [line.text for line in text_lines(text)] == expected
+
+
+# --- folders, sidecars, links ---------------------------------------------------------------
+HARVEST = Path(__file__).parent / "fixtures" / "harvest"
+
+
+def test_a_folder_gives_its_pages_at_any_depth_skipping_dot_folders(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / ".harvest").mkdir()
+    for name in ("a/one.txt", "a/b/two.HTML", "a/b/three.htm", ".harvest/skip.html",
+                 "a/notes.json", "a/b/readme.md"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    found = page_files([tmp_path / "a", tmp_path])
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == [
+        "a/b/three.htm", "a/b/two.HTML", "a/one.txt"]
+    assert page_files([tmp_path / "a" / "one.txt", tmp_path / "a"]) == found  # no repeats
+
+
+def test_a_folder_without_pages_is_an_error(tmp_path):
+    with pytest.raises(ReviewGraphError, match="no pages"):
+        page_files([tmp_path])
+
+
+def test_a_harvested_page_reads_its_sidecar_title_and_links():
+    page = next(p for p in sorted(HARVEST.glob("*.html"))
+                if len(read_captures(p)) == 2)  # March, captured again unchanged in April
+    result = read_page(page)
+    assert [c.capture_time for c in result.captures] == ["2025-03-04T12:00:00Z",
+                                                          "2025-04-04T12:00:00Z"]
+    assert result.captures[0].archive == "Internet Archive"
+    assert result.captures[0].replay_url.startswith("https://web.archive.org/web/20250304")
+    assert result.address == "https://learning.nspcc.org.uk/case-reviews/monthly-case-reviews-update"
+    assert result.title == "Case reviews update"
+    links = [link for line in result.lines for link in line.links]
+    assert ("Read the overview report",
+            "https://library.nspcc.org.uk/HeritageScripts/Hapi.dll/search2?searchTerm0=C9001") \
+        in links
+
+
+def test_relative_links_resolve_against_the_capture_address(tmp_path):
+    (tmp_path / "p.html").write_text('<p><a href="/r/1.pdf">Read the report</a></p>',
+                                     encoding="utf-8")
+    (tmp_path / "p.json").write_text(
+        '{"captures": [{"url": "https://example.org/list/", "archive": "live", '
+        '"capture_time": "2025-01-01T00:00:00Z", "replay_url": null}]}', encoding="utf-8")
+    (line,) = read_page(tmp_path / "p.html").lines
+    assert line.links == (("Read the report", "https://example.org/r/1.pdf"),)
+
+
+@pytest.mark.parametrize("sidecar, message", [
+    ("not json", "cannot read the page's sidecar"),
+    ('{"captures": {}}', "a list of \"captures\""),
+    ('{"captures": [{"url": "ftp://x", "archive": "live", '
+     '"capture_time": "2025-01-01T00:00:00Z"}]}', "capture 1: \"url\""),
+    ('{"captures": [{"url": "https://x.org/", "archive": "", '
+     '"capture_time": "2025-01-01T00:00:00Z"}]}', "capture 1: \"archive\""),
+    ('{"captures": [{"url": "https://x.org/", "archive": "live", '
+     '"capture_time": "1 March 2025"}]}', "capture 1: \"capture_time\""),
+])
+def test_bad_sidecars_are_errors_naming_the_file(tmp_path, sidecar, message):
+    (tmp_path / "p.txt").write_text("2025 – Kent - Child Q\n", encoding="utf-8")
+    (tmp_path / "p.json").write_text(sidecar, encoding="utf-8")
+    with pytest.raises(ReviewGraphError, match=re.escape(message)) as error:
+        read_page(tmp_path / "p.txt")
+    assert "p.json" in str(error.value)
+
+
+def test_a_page_without_a_sidecar_has_no_captures():
+    assert read_captures(SAMPLE) == () and read_page(SAMPLE).captures == ()

@@ -9,7 +9,7 @@ that every property shape and every closed node shape in shapes/ has a case.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
@@ -22,6 +22,8 @@ from reviewgraph import terms
 from reviewgraph.concepts import load_vocabularies
 from reviewgraph.graph import build_graph
 from reviewgraph.places import Places
+from reviewgraph.records import SourceRef
+from reviewgraph.sources import Capture
 from reviewgraph.terms import DEFAULT_BASE_IRI, RG, WD
 from reviewgraph.validation import (
     REVIEW_PART_CLASSES,
@@ -55,14 +57,36 @@ AGENCY = URIRef(B + "agency/cafcass")
 SCHEME = URIRef(B + "scheme/outcomes")
 DATASET = URIRef(B + "dataset")
 LOCALITY = URIRef(B + "locality/hertfordshire")
+VERSION = URIRef(B + "version/2025-bristol-serious-youth-violence-2")
+RIGHTS = URIRef(B + "rights/nspcc-text")
+EARLIER = "earlier-listing.txt"  # a made-up earlier capture listing one sample review
 # Entities whose problems must be reported with the source lines of the Ivy entry.
 FROM_IVY_ENTRY = {REVIEW, CHILD, INCIDENT, LEARNING, RECOMMENDATION, REPORT, EXTRACT}
+
+
+def _records_and_captures() -> tuple[list, dict[str, tuple[Capture, ...]]]:
+    """The sample records, with captures of the sample page and an earlier capture of another
+    page listing "Serious youth violence" with a corrected summary (an earlier version)."""
+    records = sample_records()
+    earlier = replace(records[1], source=SourceRef(EARLIER, 3, 8),
+                      summary=records[1].summary.replace("three separate", "three"))
+    address = "https://learning.example.org/case-reviews/recently-published"
+    captures = {
+        SAMPLE: (Capture(address, "Internet Archive", "2025-03-04T12:00:00Z",
+                         f"https://archive.example.org/web/20250304120000id_/{address}"),
+                 Capture(address, "live", "2025-06-01T09:00:00Z")),
+        EARLIER: (Capture(address, "Internet Archive", "2025-02-01T08:00:00Z",
+                          f"https://archive.example.org/web/20250201080000id_/{address}"),),
+    }
+    return [*records, earlier], captures
 
 
 @pytest.fixture(scope="module")
 def valid_graph() -> Graph:
     vocabularies = load_vocabularies()
-    result = build_graph(sample_records(), vocabularies, Places.load().for_graph())
+    records, captures = _records_and_captures()
+    result = build_graph(records, vocabularies, Places.load().for_graph(), captures=captures,
+                         titles={SAMPLE: "Recently published case reviews"})
     return result.graph
 
 
@@ -83,6 +107,7 @@ def _places_nodes(graph: Graph) -> dict[str, URIRef]:
         "linkset": linkset,
         "external": one(graph.value(linkset, VOID.objectsTarget), "void:objectsTarget"),
         "agency_kind": one(graph.value(AGENCY, RG.agencyKind), "rg:agencyKind of CAFCASS"),
+        "capture": one(min(graph.objects(PAGE, RG.capture), default=None), "rg:capture"),
     }
 
 
@@ -284,6 +309,63 @@ CASES = [
          "folders", PAGE, put(RG.fileName, s("data/sources/page.txt"))),
     Case("SourcePageShape", "a source page must be an IRI and use only the properties its shape "
          "describes", PAGE, add(RG.firstLine, Literal(1, datatype=ns.XSD.positiveInteger))),
+    Case("SourcePageShape", "a source page has at most one non-empty title (dcterms:title)",
+         PAGE, add(DCTERMS.title, s("Another title"))),
+    Case("SourcePageShape", "a capture of a source page (rg:capture) must be an rg:Capture",
+         PAGE, add(RG.capture, KEYWORD)),
+    # --- captures, earlier versions, rights -----------------------------------------------------
+    Case("CaseReviewShape", "a capture that listed a case review (rg:listedIn) must be an "
+         "rg:Capture", REVIEW, add(RG.listedIn, KEYWORD)),
+    Case("CaseReviewShape", "a case review has at most one first-seen time (rg:firstSeen), an "
+         "xsd:dateTime no later than its last-seen time", REVIEW,
+         put(RG.firstSeen, Literal("2030-01-01T00:00:00Z", datatype=ns.XSD.dateTime))),
+    Case("CaseReviewShape", "a case review has at most one last-seen time (rg:lastSeen), an "
+         "xsd:dateTime", REVIEW, put(RG.lastSeen, s("2025-06-01"))),
+    Case("CaseReviewShape", "a case review needs its source (dcterms:source): the addresses of "
+         "the pages that listed it, or the saved page", REVIEW, drop(DCTERMS.source)),
+    Case("CaseReviewShape", "a case review needs exactly one rights statement (dcterms:rights), "
+         "a dcterms:RightsStatement", REVIEW, put(DCTERMS.rights, KEYWORD)),
+    Case("CaseReviewShape", "an earlier version of a case review (prov:wasRevisionOf) must be "
+         "an rg:ReviewVersion", REVIEW, add(PROV.wasRevisionOf, KEYWORD)),
+    Case("CaptureShape", "a capture needs exactly one non-empty label (rdfs:label)", "capture",
+         drop(RDFS.label)),
+    Case("CaptureShape", "a capture needs exactly one original address (dcterms:source), an "
+         "http(s) IRI", "capture", put(DCTERMS.source, URIRef("urn:x-page"))),
+    Case("CaptureShape", "a capture needs exactly one non-empty archive name (rg:archive)",
+         "capture", put(RG.archive, s(" "))),
+    Case("CaptureShape", "a capture has at most one replay address (rg:replayUrl), an http(s) "
+         "IRI", "capture", put(RG.replayUrl, s("web.archive.org"))),
+    Case("CaptureShape", "a capture needs exactly one capture time (prov:generatedAtTime), an "
+         "xsd:dateTime", "capture", put(PROV.generatedAtTime, s("March 2025"))),
+    Case("CaptureShape", "a capture has at most one non-empty page title (dcterms:title)",
+         "capture", add(DCTERMS.title, s("Another title"))),
+    Case("CaptureShape", "a capture must be an IRI and use only the properties its shape "
+         "describes", "capture", add(RG.fileName, s("page.html"))),
+    Case("ReviewVersionShape", "an earlier version of a review needs exactly one non-empty "
+         "label (rdfs:label)", VERSION, drop(RDFS.label)),
+    Case("ReviewVersionShape", "an earlier version must be revised by exactly one case review "
+         "(prov:wasRevisionOf)", VERSION, lambda g, entity: g.remove((None, PROV.wasRevisionOf,
+                                                                       entity))),
+    Case("ReviewVersionShape", "an earlier version of a review needs exactly one non-empty "
+         "title (dcterms:title)", VERSION, drop(DCTERMS.title)),
+    Case("ReviewVersionShape", "an earlier version of a review has at most one non-empty "
+         "summary (dcterms:abstract)", VERSION, add(DCTERMS.abstract, s("Another summary."))),
+    Case("ReviewVersionShape", "an earlier version of a review needs the parts that changed "
+         "(rg:changedField), non-empty strings", VERSION, drop(RG.changedField)),
+    Case("ReviewVersionShape", "an earlier version of a review must be derived from "
+         "(prov:wasDerivedFrom) the rg:SourceExtract it was read from", VERSION,
+         put(PROV.wasDerivedFrom, KEYWORD)),
+    Case("ReviewVersionShape", "an earlier version of a review must be an IRI and use only the "
+         "properties its shape describes", VERSION, add(RG.position, Literal(1))),
+    Case("RightsStatementShape", "a rights statement needs exactly one non-empty label "
+         "(rdfs:label)", RIGHTS, drop(RDFS.label)),
+    Case("RightsStatementShape", "a rights statement needs exactly one non-empty description "
+         "(dcterms:description) with a language tag", RIGHTS,
+         put(DCTERMS.description, s("NSPCC text"))),
+    Case("RightsStatementShape", "a rights statement must be an IRI and use only the properties "
+         "its shape describes", RIGHTS, add(DCTERMS.title, s("Rights"))),
+    Case("DatasetShape", "the dataset needs exactly one rights statement (dcterms:rights), a "
+         "dcterms:RightsStatement", DATASET, drop(DCTERMS.rights)),
     # --- concepts and schemes -------------------------------------------------------------------
     Case("ConceptShape", "a concept needs exactly one non-empty preferred label (skos:prefLabel) "
          "with a language tag", KEYWORD, put(SKOS.prefLabel, s("filicide"))),

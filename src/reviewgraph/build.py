@@ -58,6 +58,7 @@ from reviewgraph.graph import (
     shared_triples,
 )
 from reviewgraph.paths import DEFAULT_BUILD_DIR, PROJECT_ROOT, SOURCES_DIR
+from reviewgraph.sources import page_files
 from reviewgraph.terms import DEFAULT_BASE_IRI, PREFIXES, curie, ontology_graph
 from reviewgraph.validation import (
     TripleIndex,
@@ -77,7 +78,6 @@ JSONLD_FILE = "reviewgraph.jsonld"
 PAGES_FILE = "pages.json"
 REPORT_FILE = "report.json"
 OUTPUT_FILES = (TURTLE_FILE, NTRIPLES_FILE, NQUADS_FILE, JSONLD_FILE, PAGES_FILE, REPORT_FILE)
-PAGE_SUFFIXES = (".txt", ".html", ".htm")
 # A file's content to write: text, or its UTF-8 in parts.
 Content = str | list[bytes]
 SHARED_GRAPH = "graph/_shared"  # {base}graph/_shared; no page stem slugifies to "_shared"
@@ -139,6 +139,10 @@ class BuildReport:
     validation: ValidationReport | None = None
     files: dict[str, str] = field(default_factory=dict)  # file name -> sha256
     changes: Changes = field(default_factory=Changes)
+    # How same-named entries with different text were decided, and the conflicts between
+    # captures of one review (identity.py), sorted.
+    decisions: list[dict] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
     # Seconds per stage (parse, graph, validate, write), for bench/; never in report.json,
     # which must not change from one build of the same input to the next.
     timings: dict[str, float] = field(default_factory=dict)
@@ -164,6 +168,7 @@ class BuildReport:
                 "warnings": [str(result) for result in validation.warnings],
             },
             "changes": self.changes.to_json(),
+            "identity": {"decisions": self.decisions, "conflicts": self.conflicts},
         }
 
 
@@ -182,11 +187,15 @@ def _ontology_version() -> str | None:
 
 
 def default_pages(directory: Path = SOURCES_DIR) -> list[Path]:
-    pages = sorted(p for p in directory.iterdir() if p.suffix.lower() in PAGE_SUFFIXES) \
-        if directory.is_dir() else []
-    if not pages:
+    """Every page under data/sources/, at any depth (harvested/ included)."""
+    if not directory.is_dir():
         raise ReviewGraphError(f"{directory}: no pages (*.txt, *.html) to build from")
-    return pages
+    return page_files([directory])
+
+
+def _sorted_findings(findings: Iterable[dict]) -> list[dict]:
+    """Identity decisions or conflicts in one order, whatever order the pages were read in."""
+    return sorted(findings, key=lambda item: (item["review"], json.dumps(item, sort_keys=True)))
 
 
 _PREFIXES_LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
@@ -538,7 +547,7 @@ def _build(pages: Sequence[Path | str] | None, out_dir: Path | str, base_iri: st
         timings[stage] = now - started
         started = now
 
-    page_paths = [Path(p) for p in pages] if pages else default_pages()
+    page_paths = page_files(pages) if pages else default_pages()
     fallback = None
     if _parallel_applies(page_paths, workers):
         try:
@@ -551,16 +560,22 @@ def _build(pages: Sequence[Path | str] | None, out_dir: Path | str, base_iri: st
             timings.clear()
             started = time.perf_counter()
     records, problems = [], []
+    captures, titles = {}, {}
     for result in _parse_pages(page_paths, workers):
         records.extend(result.records)
         problems.extend(result.problems)
+        if result.records:
+            file = result.records[0].source.file
+            captures[file] = result.captures
+            if result.title:
+                titles[file] = result.title
     if strict and problems:
         raise ReviewGraphError(_strict_message(problems))
     lap("parse")
 
     vocabularies = load_vocabularies(base_iri)
     places = Places.load(base_iri).for_graph()
-    result = build_graph(records, vocabularies, places)
+    result = build_graph(records, vocabularies, places, captures=captures, titles=titles)
     if strict and result.warnings:
         raise ReviewGraphError(_strict_message(result.warnings))
     lap("graph")
@@ -582,8 +597,10 @@ def _build(pages: Sequence[Path | str] | None, out_dir: Path | str, base_iri: st
               for state, page in zip(states, result.pages.values(), strict=True)}
     reviews = sorted(result.reviews)
     changes = Changes(added=reviews)
+    identities = result.identities
     build_report = _write_build(Path(out_dir), base_iri, states, graphs, shared_lines, report,
-                                changes)
+                                changes, identities.decisions if identities else [],
+                                identities.conflicts if identities else [])
     lap("write")
     build_report.timings = timings
     build_report.fallback = fallback
@@ -717,6 +734,8 @@ class _ChunkResult:
     blocks: list[tuple[str, bytes, bytes, bytes]]
     classes: Counter
     triples: int
+    decisions: list[dict]
+    conflicts: list[dict]
 
 
 def _chunk_work(paths: list[Path]) -> _ChunkResult:
@@ -735,8 +754,13 @@ def _chunk_work(paths: list[Path]) -> _ChunkResult:
     problems = [problem for result in parsed for problem in result.problems]
     places = shared.places
     places.used = set()  # type: ignore[attr-defined]  # a worker serves several chunks
+    captures = {result.records[0].source.file: result.captures
+                for result in parsed if result.records}
+    titles = {result.records[0].source.file: result.title
+              for result in parsed if result.records and result.title}
     chunk = build_chunk_graph([record for result in parsed for record in result.records],
-                              shared.vocabularies, places, shared.agencies)  # type: ignore[arg-type]
+                              shared.vocabularies, places, shared.agencies,  # type: ignore[arg-type]
+                              captures=captures, titles=titles)
     del parsed
     # Each page's triples are a set; their union is never made (hashing every triple again):
     # the pages are indexed one by one (then counted by their distinct lines). What the chunk
@@ -767,10 +791,12 @@ def _chunk_work(paths: list[Path]) -> _ChunkResult:
     del page_lines
     count = len(lines)
     blocks, classes = _subject_blocks(lines)
+    identities = chunk.identities
     return _ChunkResult(problems, metadata, chunk.sources, chunk.reviews, chunk.keywords_seen,
                         chunk.locality_values, chunk.warnings, [str(s) for s in owned],
                         [str(o) for o in linked], sub_class, types, validated, quads, blocks,
-                        classes, count)
+                        classes, count, identities.decisions if identities else [],
+                        identities.conflicts if identities else [])
 
 
 def _chunk_to_file(paths: list[Path], folder: str) -> str:
@@ -927,6 +953,8 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     quads = {base_iri + SHARED_GRAPH: nquads({base_iri + SHARED_GRAPH: shared_lines})
              .encode("utf-8")}
     triples = len(shared_lines)
+    decisions = [item for result in results for item in result.decisions]
+    conflicts = [item for result in results for item in result.conflicts]
     for result in results:
         quads.update(result.quads)
         blocks.extend(result.blocks)
@@ -957,7 +985,8 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
         return {}
 
     report_ = _write_outputs(out_dir, base_iri, states, report, Changes(added=sorted(reviews)),
-                             triples, dict(sorted(classes.items())), graph_files)
+                             triples, dict(sorted(classes.items())), graph_files,
+                             decisions, conflicts)
     lap("write")
     return report_
 
@@ -1019,7 +1048,8 @@ def _page_state(page: PageGraph, sources: dict[str, str], base_iri: str,
 
 def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
                  graphs: dict[str, list[str]], shared_lines: list[str],
-                 validation: ValidationReport, changes: Changes) -> BuildReport:
+                 validation: ValidationReport, changes: Changes,
+                 decisions: Sequence[dict] = (), conflicts: Sequence[dict] = ()) -> BuildReport:
     """Write every output file of a build from the pages' and the shared lines."""
     all_lines = _merged([shared_lines, *graphs.values()])
     by_subject = _by_subject(all_lines)
@@ -1040,7 +1070,7 @@ def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
         return {JSONLD_FILE: str(collect(jsonld_child))}
 
     return _write_outputs(out_dir, base_iri, states, validation, changes, len(all_lines),
-                          _class_counts(by_subject), graph_files)
+                          _class_counts(by_subject), graph_files, decisions, conflicts)
 
 
 def _write_outputs(out_dir: Path, base_iri: str, states: list[_PageState],
@@ -1048,9 +1078,12 @@ def _write_outputs(out_dir: Path, base_iri: str, states: list[_PageState],
                    classes: dict[str, int],
                    graph_files: Callable[[Path, Callable[[str, Content], None]],
                                          dict[str, str]],
+                   decisions: Sequence[dict] = (), conflicts: Sequence[dict] = (),
                    ) -> BuildReport:
     """Write the build's files atomically: graph_files(staging, write) writes the graph files
     (returning the sha256 of any it wrote itself), then pages.json and report.json."""
+    # Pages in path order, whatever order they were given or added in.
+    states = sorted(states, key=lambda state: state.display)
     localities: dict[str, str | None] = {}
     for state in states:
         for name, iri in state.localities.items():
@@ -1068,6 +1101,8 @@ def _write_outputs(out_dir: Path, base_iri: str, states: list[_PageState],
         localities=dict(sorted(localities.items())),
         validation=validation,
         changes=changes,
+        decisions=_sorted_findings(decisions),
+        conflicts=_sorted_findings(conflicts),
     )
     pages_json = json.dumps({"base_iri": base_iri, "pages": [state.to_json() for state in states]},
                             indent=1, ensure_ascii=False) + "\n"
@@ -1194,14 +1229,24 @@ def add_page(
     vocabularies = load_vocabularies(base_iri)
     places = Places.load(base_iri).for_graph()
 
-    # The page replaces a page of the same name (same source page IRI), if there is one.
+    # A page listing a review the build has (another capture of a listing, a yearly list):
+    # which listing wins and what the review's provenance is depends on every page listing
+    # it, so the build is made again from all its pages (as a full build would make it).
     name = page_path.name
+    held = {iri.rsplit("/", 1)[-1] for s in states if Path(s.file).name != name
+            for iri in s.reviews}
+    if any(_lists_held_review(record, held) for record in parsed.records):
+        return _add_by_rebuild(out_dir, [page_path], strict, state, graphs)
+
+    # The page replaces a page of the same name (same source page IRI), if there is one.
     previous = [s for s in states if Path(s.file).name == name]
     others = [s for s in states if Path(s.file).name != name]
     contents = {iri: fp for s in others for iri, fp in s.contents.items()}
     sources = {Path(s.file).name: s.page_iri for s in others}
-    new_page, new_sources = build_page_graph(parsed.records, vocabularies, places, contents,
-                                             sources)
+    file = parsed.records[0].source.file
+    new_page, new_sources = build_page_graph(
+        parsed.records, vocabularies, places, contents, sources,
+        captures={file: parsed.captures}, titles={file: parsed.title} if parsed.title else {})
     if strict and new_page.warnings:
         raise ReviewGraphError(_strict_message(new_page.warnings))
     new_state = _page_state(new_page, new_sources, base_iri, list(parsed.problems))
@@ -1221,8 +1266,11 @@ def add_page(
     # (the same review listed again adds a source extract to it).
     touched_iris = {str(term) for triple in new_page.triples for term in triple}
     touched = [s for s in others if touched_iris.intersection(s.reviews)]
+    # (A source page's captures are described in its graph too: its link to them is checked.)
+    captures = f"<{base_iri}capture/"
     lines = [line for other in others if other not in touched
-             for line in graphs.get(other.graph, []) if line.startswith(f"<{other.page_iri}> ")]
+             for line in graphs.get(other.graph, [])
+             if line.startswith((f"<{other.page_iri}> ", captures))]
     lines += [line for other in touched for line in graphs.get(other.graph, [])]
     data: set = set(new_page.triples) | shared
     if lines:
@@ -1246,10 +1294,100 @@ def add_page(
     if not any(c.insert or c.remove for c in graph_changes.values()):
         return report  # the same page again: nothing to do, nothing written
     if write:
+        # What the build found about the other pages' reviews still holds; the new page's
+        # own findings are those of its records alone (it lists no review the build holds).
+        from reviewgraph.identity import plan_reviews
+
+        identity = read_report(out_dir).get("identity") or {}
+        found = plan_reviews(parsed.records, {file: parsed.captures})
+        decisions = [*_findings_without(identity.get("decisions", []), name), *found.decisions]
+        conflicts = [*_findings_without(identity.get("conflicts", []), name), *found.conflicts]
         report.build = _write_build(out_dir, base_iri, [*others, new_state], new_graphs,
-                                    shared_lines, validation, changes)
+                                    shared_lines, validation, changes, decisions, conflicts)
         report.written = True
     return report
+
+
+def _findings_without(findings: list[dict], name: str) -> list[dict]:
+    """The identity findings that involve no page of this file name."""
+    def files(finding: dict) -> list[str]:
+        listings = finding.get("listings") or [finding.get("latest"), finding.get("earlier")]
+        return [Path(item["file"]).name for item in listings if item]
+    return [finding for finding in findings if name not in files(finding)]
+
+
+def _lists_held_review(record: object, held: set[str]) -> bool:
+    """Whether a record is a listing of a review the build holds (its slug, or its slug with
+    a number added for another review of the same name)."""
+    from reviewgraph.identity import review_slug
+
+    key = review_slug(record)  # type: ignore[arg-type]
+    return key in held or any(slug.startswith(key + "-") and slug[len(key) + 1:].isdigit()
+                              for slug in held)
+
+
+def add_pages(build_dir: Path | str, pages: Sequence[Path | str],
+              strict: bool = False) -> AddReport:
+    """Add pages or folders of pages (a harvest) to a finished build: one page as `add_page`
+    adds it; several are merged with the build's pages by building again from all of them
+    (every page the build was made from must still be there)."""
+    paths = page_files(pages)
+    if len(paths) == 1:
+        return add_page(build_dir, paths[0], strict=strict)
+    out_dir = Path(build_dir)
+    state = _read_pages_state(out_dir)
+    try:
+        graphs = read_nquads((out_dir / NQUADS_FILE).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ReviewGraphError(f"{out_dir / NQUADS_FILE}: cannot read the build: {error}") \
+            from None
+    return _add_by_rebuild(out_dir, paths, strict, state, graphs)
+
+
+def _add_by_rebuild(out_dir: Path, new_paths: list[Path], strict: bool, state: dict,
+                    old_graphs: dict[str, list[str]]) -> AddReport:
+    """Build again from the build's pages and the new ones (a new page replaces a page of the
+    same name); report what changed as an add does. A failed build leaves the build as it
+    was."""
+    states = [_PageState.from_json(item) for item in state["pages"]]
+    new_names = {path.name for path in new_paths}
+    kept = [s for s in states if Path(s.file).name not in new_names]
+    kept_paths = []
+    for kept_state in kept:
+        path = Path(kept_state.file)
+        path = path if path.is_absolute() else PROJECT_ROOT / path
+        if not path.is_file():
+            raise ReviewGraphError(
+                f"{kept_state.file}: a page of the build in {out_dir} is no longer there; "
+                "adding pages that list its reviews again needs every page the build was "
+                "made from (or run `reviewgraph build` again)")
+        kept_paths.append(path)
+    report = build([*kept_paths, *new_paths], out_dir, state["base_iri"], strict)
+    new_state = _read_pages_state(out_dir)
+    new_states = [_PageState.from_json(item) for item in new_state["pages"]]
+    graphs = read_nquads((out_dir / NQUADS_FILE).read_text(encoding="utf-8"))
+    before = {iri: fp for s in states for iri, fp in s.contents.items()}
+    after = {iri: fp for s in new_states for iri, fp in s.contents.items()}
+    touched = {iri for s in new_states if Path(s.file).name in new_names for iri in s.contents}
+    shown = ", ".join(_display_path(path) for path in new_paths[:3]) + (
+        f" and {len(new_paths) - 3} more" if len(new_paths) > 3 else "")
+    changes = Changes(page=shown, other_pages=len(kept))
+    changes.added = sorted(set(after) - set(before))
+    changes.changed = sorted(i for i in after if i in before and before[i] != after[i])
+    changes.unchanged = sorted(i for i in touched if before.get(i) == after[i])
+    changes.removed = sorted(set(before) - set(after))
+    changes.left_alone = len(after) - len(changes.added) - len(changes.changed) - len(
+        changes.unchanged)
+    graph_changes = {}
+    for graph in sorted(set(old_graphs) | set(graphs)):
+        old_lines, new_lines = set(old_graphs.get(graph, ())), set(graphs.get(graph, ()))
+        if old_lines != new_lines:
+            graph_changes[graph] = GraphChange(insert=sorted(new_lines - old_lines),
+                                               remove=sorted(old_lines - new_lines))
+    report.changes = changes
+    return AddReport(page=shown, changes=changes, graphs=graph_changes,
+                     written=bool(graph_changes), build=report, warnings=report.warnings,
+                     validation=report.validation)
 
 
 def _changes(name: str, previous: list[_PageState], new: _PageState,

@@ -116,11 +116,23 @@ def cmd_build(args: argparse.Namespace) -> int:
     if getattr(report, "fallback", None):
         print(f"reviewgraph build: note: built in one process: {report.fallback}",
               file=sys.stderr)
+    _print_identity(report)
     matched = sum(1 for iri in report.localities.values() if iri)
     print(f"built {report.reviews} reviews ({report.triples} triples) from "
           f"{len(report.pages)} page(s) into {out_dir}: {len(report.warnings)} warning(s), "
           f"{matched}/{len(report.localities)} localities matched; the graph conforms")
     return BUILT_WITH_WARNINGS if report.warnings else 0
+
+
+def _print_identity(report) -> None:
+    """How same-named entries were told apart or joined, and each conflict between captures
+    (the latest capture's text wins); all of it is in report.json too."""
+    from reviewgraph.identity import conflict_line, decision_line
+
+    for decision in report.decisions:
+        print(f"identity: {decision_line(decision)}")
+    for conflict in report.conflicts:
+        print(f"conflict: {conflict_line(conflict)}")
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -130,27 +142,28 @@ def cmd_add(args: argparse.Namespace) -> int:
     Exit status: 0 added (or nothing to change), 1 a review violates the shapes (the build is
     left as it was), 2 an error.
     """
-    from reviewgraph.build import BuildFailed, add_page
+    from reviewgraph.build import BuildFailed, add_pages
 
     out_dir = _build_dir(args)
     try:
-        report = add_page(out_dir, args.page, strict=args.strict)
+        report = add_pages(out_dir, args.pages, strict=args.strict)
     except BuildFailed as failure:
-        return _print_failure(failure, f"reviewgraph add: {args.page}: ")
+        return _print_failure(failure, f"reviewgraph add: {' '.join(args.pages)}: ")
     print_warnings(report.warnings)
     if getattr(args, "store", None):
         _push_add(args.store, report, out_dir)
     already = getattr(report.changes, "already", [])
     if already:
-        print(f"{args.page}: {len(already)} of its review(s) were already in {out_dir} from "
+        print(f"{report.page}: {len(already)} of its review(s) were already in {out_dir} from "
               "other pages (the page is recorded as another source of them)")
     if not report.written:
-        print(f"{args.page}: already in {out_dir} as it is; nothing changed "
+        print(f"{report.page}: already in {out_dir} as it is; nothing changed "
               f"({report.changes.summary()})")
         return 0
     build = report.build
     assert build is not None
-    print(f"added {args.page} to {out_dir}: {report.changes.summary()}; now {build.reviews} "
+    _print_identity(build)
+    print(f"added {report.page} to {out_dir}: {report.changes.summary()}; now {build.reviews} "
           f"reviews ({build.triples} triples) from {len(build.pages)} page(s); the graph conforms")
     print(f"a `reviewgraph serve` of {out_dir} reloads it by itself within seconds; one "
           "serving it from an external store needs `reviewgraph load` (or `add --store`)")
@@ -534,14 +547,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_parse)
 
     p = commands.add_parser("build", help="build, validate and write the graph")
-    p.add_argument("pages", nargs="*", metavar="PAGE", help="default: every page in data/sources/")
+    p.add_argument("pages", nargs="*", metavar="PAGE",
+                   help="pages or folders of pages (default: everything under data/sources/)")
     p.add_argument("--out", metavar="DIR", help="output folder (default: build/)")
     p.add_argument("--base", metavar="IRI", help="base IRI of the graph's entities")
     p.add_argument("--strict", action="store_true", help="fail on any parser warning")
     p.set_defaults(handler=cmd_build)
 
-    p = commands.add_parser("add", help="add a page to a finished build (or replace it)")
-    p.add_argument("page", metavar="PAGE", help="a saved page (.txt or .html)")
+    p = commands.add_parser("add", help="add pages to a finished build (or replace them)")
+    p.add_argument("pages", nargs="+", metavar="PAGE",
+                   help="a saved page (.txt or .html), or a folder of pages (a harvest)")
     p.add_argument("--out", metavar="DIR", help="the build folder (default: build/)")
     p.add_argument("--strict", action="store_true", help="fail on any parser warning")
     p.add_argument("--store", metavar="URL",

@@ -8,7 +8,14 @@ input always gives the same IRIs:
     {base}recommendation/{review-slug}-{n} {base}incident/{review-slug}
     {base}report/{review-slug}             {base}source/{file stem}
     {base}source/{file stem}/lines-{first}-{last}
+    {base}capture/{archive}-{time}-{address hash}   {base}version/{review-slug}-{n}
+    {base}rights/nspcc-text
     {base}locality/{slug}  {base}keyword/{slug}  {base}theme/{slug}  {base}agency/{id} ...
+
+Which listings (on which pages, in which captures) are one review, and which text wins, is
+decided by identity.py before any triple is made; the review's triples go to the page of its
+winning listing, each other listing adds its source extract (and, for an earlier differing
+text, an rg:ReviewVersion) to its own page.
 
 Places (issue 5) plug in through the `Places` protocol: graph building asks it for the IRI of
 each locality named and adds the triples it returns; without one, localities are minted from
@@ -31,7 +38,9 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, SKOS, VOID
 from reviewgraph.agencies import AGENCIES_FILE, AgencyMatcher, default_matcher
 from reviewgraph.concepts import Triple, Vocabularies, slugify
 from reviewgraph.errors import Problem, ReviewGraphError
+from reviewgraph.identity import Assignment, Identities, plan_reviews, review_slug
 from reviewgraph.records import Record
+from reviewgraph.sources import Capture
 from reviewgraph.terms import FABIO, PREFIXES, RG, RG_IRI, SCHEMA
 
 
@@ -107,6 +116,8 @@ class GraphResult:
     pages: dict[str, PageGraph] = field(default_factory=dict)  # source file -> its part
     shared: frozenset[Triple] = frozenset()  # the triples no page owns
     sources: dict[str, str] = field(default_factory=dict)  # source file -> source page IRI
+    # Which listings are one review, and the conflicts between captures (identity.py).
+    identities: Identities | None = None
     _graph: Graph | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -125,10 +136,14 @@ def triples_graph(triples: Iterable[Triple]) -> Graph:
     return graph
 
 
-def review_slug(record: Record) -> str:
-    place = slugify(record.locality) if record.locality else "anonymous"
-    return "-".join(part for part in (str(record.year), place or "anonymous",
-                                      slugify(record.title)) if part)
+__all__ = ["review_slug"]  # re-exported: the slug is the review's identity (identity.py)
+RIGHTS_PATH = "rights/nspcc-text"  # {base}rights/nspcc-text: whose the listing text is
+RIGHTS_LABEL = "NSPCC text"
+RIGHTS_DESCRIPTION = (
+    "The titles, summaries, learning and recommendations of the reviews are the NSPCC's text, "
+    "quoted from the NSPCC National Collection of Case Reviews listing pages (NSPCC Learning, "
+    "learning.nspcc.org.uk), where the NSPCC announces newly published case reviews. "
+    "\u00a9 NSPCC. The reports themselves belong to the bodies that published them.")
 
 
 def review_label(record: Record) -> str:
@@ -186,6 +201,10 @@ class _Builder:
         self._contents: dict[URIRef, str] = {}  # review IRI -> fingerprint of what it says
         self._typed: dict[tuple[object, URIRef], Literal] = {}  # see typed()
         self._iris: dict[str, URIRef] = {}  # see term()
+        # Which review and version each listing is (identity.py); None: each record on its own.
+        self.identities: Identities | None = None
+        self.captures: dict[str, tuple[Capture, ...]] = {}  # source file -> its captures
+        self.titles: dict[str, str] = {}  # source file -> the page's title
 
     def seed(self, contents: dict[str, str], sources: dict[str, str]) -> None:
         """Know the reviews (IRI -> fingerprint) and source pages (file name -> page IRI) of
@@ -250,6 +269,15 @@ class _Builder:
             literal = self._typed[key] = Literal(value, datatype=datatype)
         return literal
 
+    def time(self, text: str) -> Literal:
+        """An xsd:dateTime as the sidecar wrote it ("2025-03-04T12:00:00Z"; rdflib would
+        rewrite the Z as +00:00)."""
+        key = (text, XSD.dateTime)
+        literal = self._typed.get(key)
+        if literal is None:
+            literal = self._typed[key] = Literal(text, datatype=XSD.dateTime, normalize=False)
+        return literal
+
     def text(self, subject: URIRef, predicate: URIRef, value: str | None) -> None:
         if value is not None and value.strip():
             self.triples.add((subject, predicate, Literal(value.strip())))
@@ -270,11 +298,39 @@ class _Builder:
         self._source_files[page] = name
         self.sources[file] = page
         self.add(page, RDF.type, RG.SourcePage)
-        self.text(page, RDFS.label, name)
+        title = self.titles.get(file)
+        captures = self.captures.get(file, ())
+        if captures:  # a harvested body, named by its hash: named for people by what it is
+            first, last = captures[0].capture_time[:10], captures[-1].capture_time[:10]
+            self.text(page, RDFS.label, f"{title or 'Listing page'}, captured {first}"
+                      + (f" to {last}" if last != first else ""))
+        else:
+            self.text(page, RDFS.label, name)
         self.text(page, RG.fileName, name)
+        self.text(page, DCTERMS.title, title)
+        for capture in self.captures.get(file, ()):
+            node = self.capture_iri(capture)
+            self.add(page, RG.capture, node)
+            self.add(node, RDF.type, RG.Capture)
+            kind = "live copy" if capture.archive == "live" else f"{capture.archive} capture"
+            self.text(node, RDFS.label, f"{kind.capitalize()} of {title or name}, "
+                      f"{capture.capture_time[:10]}")
+            self.text(node, DCTERMS.title, title)
+            self.add(node, DCTERMS.source, URIRef(capture.url))
+            self.text(node, RG.archive, capture.archive)
+            if capture.replay_url:
+                self.add(node, RG.replayUrl, URIRef(capture.replay_url))
+            self.add(node, PROV.generatedAtTime, self.time(capture.capture_time))
         return page
 
-    def source_extract(self, review: URIRef, record: Record) -> None:
+    def capture_iri(self, capture: Capture) -> URIRef:
+        """{base}capture/{archive}-{time}-{hash of the address}: one capture of an address
+        by an archive at a time, whatever page file holds its body."""
+        stamp = re.sub(r"\D", "", capture.capture_time)
+        digest = hashlib.sha256(capture.url.encode("utf-8")).hexdigest()[:10]
+        return self.iri("capture", f"{slugify(capture.archive) or 'archive'}-{stamp}-{digest}")
+
+    def source_extract(self, review: URIRef, record: Record, derived: bool = True) -> URIRef:
         page = self.source_page(record.source.file)
         first, last = record.source.first_line, record.source.last_line
         extract = self.term(f"{page}/lines-{first}-{last}")
@@ -284,19 +340,79 @@ class _Builder:
         self.add(extract, RG.lastLine, self.typed(last, XSD.positiveInteger))
         self.add(extract, DCTERMS.isPartOf, page)
         self.add(review, RG.sourceExtract, extract)
-        self.add(review, PROV.wasDerivedFrom, extract)
+        if derived:  # an earlier version's listing: the review's statements are not from it
+            self.add(review, PROV.wasDerivedFrom, extract)
         self.add(review, PROV.hadPrimarySource, page)
+        return extract
+
+    def listing(self, record: Record, assignment: Assignment) -> bool:
+        """A listing that is not the review's winning one: its extract (and, for an earlier
+        differing text, that version); True if the record was such a listing."""
+        plan = assignment.plan
+        if plan.winner.key == (record.source.file, record.source.first_line):
+            return False
+        review = self.iri("review", plan.slug)
+        extract = self.source_extract(review, record, derived=assignment.is_winner)
+        if not assignment.is_winner:
+            version = self.version_iri(plan.slug, assignment.version.number)
+            winner = plan.winner.record
+            self.add(version, RDF.type, RG.ReviewVersion)
+            self.text(version, RDFS.label, f"Earlier version {assignment.version.number - 1} "
+                      f"of {review_label(winner)}")
+            self.text(version, DCTERMS.title, record.title)
+            self.text(version, DCTERMS.abstract, record.summary)
+            for name in assignment.version.changed or ["text"]:
+                self.text(version, RG.changedField, name.replace("_", " "))
+            self.add(version, PROV.wasDerivedFrom, extract)
+        return True
+
+    def version_iri(self, slug: str, number: int) -> URIRef:
+        return self.iri("version", f"{slug}-{number}")
+
+    def provenance(self, review: URIRef, record: Record, assignment: Assignment | None) -> None:
+        """Where the review was listed (every capture of every page listing it, first and
+        last seen), its earlier versions, and the source and rights of its text."""
+        self.add(review, DCTERMS.rights, self.term(self.base + RIGHTS_PATH))
+        plan = assignment.plan if assignment is not None else None
+        captures = plan.captures if plan is not None else list(
+            self.captures.get(record.source.file, ()))
+        for capture in captures:
+            self.add(review, RG.listedIn, self.capture_iri(capture))
+        addresses = sorted({capture.url for capture in captures})
+        for address in addresses:
+            self.add(review, DCTERMS.source, URIRef(address))
+        if not addresses:
+            self.add(review, DCTERMS.source, self.source_page(record.source.file))
+        if captures:
+            self.add(review, RG.firstSeen, self.time(captures[0].capture_time))
+            self.add(review, RG.lastSeen, self.time(captures[-1].capture_time))
+        if plan is not None:
+            for version in plan.versions[1:]:
+                self.add(review, PROV.wasRevisionOf, self.version_iri(plan.slug, version.number))
 
     # --- one review ---------------------------------------------------------------------------
     def review(self, record: Record) -> None:
-        slug = review_slug(record)
+        assignment = None
+        if self.identities is not None:
+            assignment = self.identities.assignments.get(
+                (record.source.file, record.source.first_line))
+        if assignment is not None and self.listing(record, assignment):
+            return
+        if assignment is not None and record.report_url != assignment.plan.report_url:
+            record = replace(record, report_url=assignment.plan.report_url)
+        slug = assignment.plan.slug if assignment is not None else review_slug(record)
         review = self.iri("review", slug)
         content = _fingerprint(record)
+        if assignment is not None and assignment.plan.renamed:
+            self.warn(record, f"another review has the same year, place and title; this one "
+                      f"is {slug}", review_label(record))
         if review in self._contents:
             if self._contents[review] == content:
                 # The same review listed again (e.g. on a yearly page and "new in the
                 # collection"): one review, read from two places.
                 self.source_extract(review, record)
+                for capture in self.captures.get(record.source.file, ()):
+                    self.add(review, RG.listedIn, self.capture_iri(capture))
                 return
             number = 2
             while self.iri("review", f"{slug}-{number}") in self._contents:
@@ -321,6 +437,7 @@ class _Builder:
             issued = self.typed(f"{record.year:04d}", XSD.gYear)
         self.add(review, DCTERMS.issued, issued)
         self.source_extract(review, record)
+        self.provenance(review, record, assignment)
 
         if record.locality:
             self.text(review, RG.localityAsWritten, record.locality)
@@ -504,6 +621,11 @@ def shared_triples(
         "Collection of Case Reviews listing pages, with their learning, recommendations, "
         "keywords, agencies and places.", lang="en")))
     add((dataset, VOID.uriSpace, Literal(base)))
+    rights = URIRef(base + RIGHTS_PATH)
+    add((dataset, DCTERMS.rights, rights))
+    add((rights, RDF.type, DCTERMS.RightsStatement))
+    add((rights, RDFS.label, Literal(RIGHTS_LABEL)))
+    add((rights, DCTERMS.description, Literal(RIGHTS_DESCRIPTION, lang="en")))
     add((dataset, VOID.vocabulary, URIRef(RG_IRI)))
     for page in sorted(set(sources)):
         add((dataset, DCTERMS.source, page))
@@ -531,23 +653,38 @@ def build_graph(
     vocabularies: Vocabularies,
     places: Places | None = None,
     agencies: AgencyMatcher | None = None,
+    captures: dict[str, tuple[Capture, ...]] | None = None,
+    titles: dict[str, str] | None = None,
 ) -> GraphResult:
     """The RDF graph of the records, their vocabularies' concepts and a dataset description.
 
     `agencies` resolves recommendation addressees to agency concepts (default: the project's
     agency vocabulary, whose triples the graph includes); `places` resolves localities
-    (default: minted from their names)."""
+    (default: minted from their names). `captures` and `titles` give, per source file, the
+    captures its sidecar lists and the page's title: the listings of one review across pages
+    and captures become one review (identity.py), whose latest text wins."""
     if not vocabularies.base.endswith(("/", "#")):
         raise ReviewGraphError(f"base IRI {vocabularies.base!r} must end with '/' or '#'")
-    builder = _Builder(vocabularies, places or MintedPlaces(vocabularies.base),
-                       agencies or default_matcher())
+    builder = _planned_builder(vocabularies, places or MintedPlaces(vocabularies.base),
+                               agencies, records, captures, titles)
     for record in records:
         builder.read(record)
     shared = builder.finish()
     triples = frozenset(shared.union(*(page.triples for page in builder.pages.values())))
     return GraphResult(triples, builder.warnings, builder.localities, builder.reviews,
                        pages=builder.pages, shared=frozenset(shared),
-                       sources={file: str(iri) for file, iri in builder.sources.items()})
+                       sources={file: str(iri) for file, iri in builder.sources.items()},
+                       identities=builder.identities)
+
+
+def _planned_builder(vocabularies: Vocabularies, places: Places, agencies: AgencyMatcher | None,
+                     records: Sequence[Record], captures: dict[str, tuple[Capture, ...]] | None,
+                     titles: dict[str, str] | None) -> _Builder:
+    builder = _Builder(vocabularies, places, agencies or default_matcher())
+    builder.captures = dict(captures or {})
+    builder.titles = dict(titles or {})
+    builder.identities = plan_reviews(records, builder.captures)
+    return builder
 
 
 class _RecordingDict(dict):
@@ -577,6 +714,7 @@ class ChunkGraph:
     # has it whatever pages came before.
     locality_values: dict[str, set]
     warnings: list[Problem]
+    identities: Identities | None = None
 
 
 def build_chunk_graph(
@@ -584,17 +722,19 @@ def build_chunk_graph(
     vocabularies: Vocabularies,
     places: Places,
     agencies: AgencyMatcher | None = None,
+    captures: dict[str, tuple[Capture, ...]] | None = None,
+    titles: dict[str, str] | None = None,
 ) -> ChunkGraph:
     """The page graphs of the records of consecutive pages, as build_graph builds them when
     no page comes before (shared triples are left to `shared_triples`)."""
-    builder = _Builder(vocabularies, places, agencies or default_matcher())
+    builder = _planned_builder(vocabularies, places, agencies, records, captures, titles)
     localities = _RecordingDict()
     builder.localities = localities
     for record in records:
         builder.read(record)
     return ChunkGraph(builder.pages, {file: str(iri) for file, iri in builder.sources.items()},
                       builder.reviews, builder.keywords_seen, localities.given,
-                      builder.warnings)
+                      builder.warnings, builder.identities)
 
 
 def build_page_graph(
@@ -604,11 +744,13 @@ def build_page_graph(
     contents: dict[str, str],
     sources: dict[str, str],
     agencies: AgencyMatcher | None = None,
+    captures: dict[str, tuple[Capture, ...]] | None = None,
+    titles: dict[str, str] | None = None,
 ) -> tuple[PageGraph, dict[str, str]]:
     """The graph of one page's records, added to a build whose other pages' reviews
     (IRI -> fingerprint) and source pages (file name -> page IRI) are given: its PageGraph
     and source files (as given -> page IRI). Shared triples are left to `shared_triples`."""
-    builder = _Builder(vocabularies, places, agencies or default_matcher())
+    builder = _planned_builder(vocabularies, places, agencies, records, captures, titles)
     builder.seed(contents, sources)
     for record in records:
         builder.read(record)

@@ -60,7 +60,7 @@ from reviewgraph.agencies import AgencyMatcher, default_matcher, word_alternatio
 from reviewgraph.errors import Problem, ReviewGraphError
 from reviewgraph.paths import REFERENCE_DIR
 from reviewgraph.records import Child, Children, Recommendation, Record, SourceRef
-from reviewgraph.sources import NumberedLine, SourcePage, read_page
+from reviewgraph.sources import Capture, NumberedLine, SourcePage, read_page
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -239,12 +239,15 @@ class Heading:
     month: int | None
     locality: str | None
     title: str
+    publisher: str | None = None  # "NSPCC on behalf of unnamed LSCB" run into the heading
 
 
 @dataclass
 class ParseResult:
     records: list[Record]
     problems: list[Problem]
+    title: str | None = None  # the page's title (HTML), for provenance
+    captures: tuple[Capture, ...] = ()  # the page's captures (its sidecar), for provenance
 
 
 @dataclass
@@ -302,6 +305,11 @@ def parse_heading(
             or place in known_places
             or (place[0].isupper() and len(place.split()) <= 6 and not place.endswith(","))
         )
+        if PUBLISHER.match(place):
+            # "December 2014NSPCC on behalf of unnamed LSCB - Child C": a publisher, no place
+            if year is None:
+                return None
+            return Heading(year, month, None, title, publisher=place)
         if not plausible_place or not title:
             return None
         if year is None and not (anonymous or place in known_places):
@@ -349,6 +357,7 @@ def parse_page(
     matcher: AgencyMatcher | None = None,
 ) -> ParseResult:
     result = parse_lines(page.lines, page.file, known_places, matcher)
+    result.title, result.captures = page.title, page.captures
     if not result.records:
         detail = "; ".join(str(problem) for problem in result.problems[:3])
         raise ReviewGraphError(
@@ -575,6 +584,42 @@ def looks_like_keywords(text: str) -> bool:
         return False
     lower = sum(1 for item in items if item[0].islower() or item[0].isdigit())
     return lower * 2 >= len(items)
+
+
+def looks_like_short_keywords(text: str) -> bool:
+    """An unlabelled keyword line of only two terms ending in a full stop ("Suicide,
+    self-harm."), read as keywords only where it ends an entry: two short noun phrases, no
+    clause words, no sentence inside."""
+    if not text.endswith(".") or text.endswith(".."):
+        return False
+    body = text[:-1].strip()
+    if ":" in body or ";" in body or SENTENCE_END_INSIDE.search(body) or "." in body:
+        return False
+    items = [item.strip() for item in body.split(",")]
+    if len(items) != 2 or any(not item or len(item.split()) > 3 for item in items):
+        return False
+    words = {word.casefold() for item in items for word in item.split()}
+    if words & PROSE_WORDS or words & {"and", "or", "but", "which", "who", "that"}:
+        return False
+    # after the first term, keywords are lower case ("Suicide, self-harm"), names are not
+    return items[1][0].islower() or items[1][0].isdigit()
+
+
+def _link_target(line: NumberedLine, text: str) -> str | None:
+    """The target of an HTML line's report link: the link whose text is the link line's
+    (or the line's only link); None for text pages and lines without one."""
+    if not line.links:
+        return None
+    wanted = text.lstrip(">").strip().casefold()
+    matching = [href for link_text, href in line.links
+                if link_text.casefold() in wanted or wanted in link_text.casefold()]
+    if matching:
+        href = matching[0]
+    elif len(line.links) == 1:
+        href = line.links[0][1]
+    else:
+        return None
+    return href if href.startswith(("http://", "https://")) else None
 
 
 # --- lists ----------------------------------------------------------------------------------
@@ -1012,6 +1057,7 @@ class _Fields:
     recommendations: list[Recommendation] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     report_type: str | None = None
+    report_url: str | None = None
     link_seen: bool = False
 
 
@@ -1037,6 +1083,8 @@ def _read_entry(
     last_text = ""
     body = [line for line in entry.body if not is_furniture(line.text)]
     after_link: list[NumberedLine] = []
+    if heading.publisher:
+        fields.publisher_note.append(heading.publisher)
 
     def flush_pending() -> None:
         nonlocal pending
@@ -1055,6 +1103,7 @@ def _read_entry(
                 fields.link_seen = True
                 document = (segment.label or "").casefold()
                 fields.report_type = LINK_DOCUMENTS.get(document)
+                fields.report_url = _link_target(line, segment.text)
                 current, expecting_items = None, False
                 continue
             if fields.link_seen:
@@ -1062,6 +1111,9 @@ def _read_entry(
                      line.number)
                 continue
             last_text = segment.text or last_text
+            if (segment.kind == "text" and segment.whole_line and not fields.keywords
+                    and position == len(body) - 1 and looks_like_short_keywords(segment.text)):
+                segment.kind = "keywords"  # "Suicide, self-harm." ending an entry
             if segment.kind == "keywords":
                 flush_pending()
                 fields.keywords.extend(split_keywords(segment.text))
@@ -1152,6 +1204,7 @@ def _read_entry(
         recommendations=fields.recommendations,
         keywords=fields.keywords,
         report_type=fields.report_type,
+        report_url=fields.report_url,
         review_type=find_review_type(
             heading.title, summary, " ".join(fields.review_type) or None
         ),

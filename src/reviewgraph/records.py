@@ -60,6 +60,7 @@ class Record:
     recommendations: list[Recommendation] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     report_type: str | None = None  # "overview report" | "executive summary" | None
+    report_url: str | None = None  # the link line's target in an HTML page (the report document)
     review_type: str | None = None  # e.g. "child safeguarding practice review"
     children: Children = field(default_factory=Children)
     outcome: list[str] = field(default_factory=list)  # e.g. ["death"], ["serious injury"]

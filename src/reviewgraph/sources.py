@@ -9,10 +9,13 @@ file can be unreadable is a ReviewGraphError naming the file, never a traceback.
 from __future__ import annotations
 
 import codecs
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urljoin
 
 from reviewgraph.errors import ReviewGraphError
 
@@ -49,6 +52,20 @@ class NumberedLine:
     number: int
     text: str
     tag: str | None = None  # the HTML block element it came from ("h2", "p", "li"); None for text
+    # The line's links as (link text, target as written); () for text pages.
+    links: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One capture of a page, as the harvester's sidecar records it (HARVEST-CONTRACT.md)."""
+
+    url: str  # the page's original address
+    archive: str  # "live", "Internet Archive" or the name of another archive
+    capture_time: str  # ISO 8601 UTC, "2025-03-04T12:00:00Z" (for live: when retrieved)
+    replay_url: str | None = None  # the archive's address of the capture; None for live
+    retrieved: str | None = None
+    status: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,13 @@ class SourcePage:
     encoding: str  # the encoding the bytes decoded with
     is_html: bool
     lines: list[NumberedLine]
+    title: str | None = None  # an HTML page's first h1 (else its <title>); None for text
+    captures: tuple[Capture, ...] = ()  # from the sidecar <stem>.json; () without one
+
+    @property
+    def address(self) -> str | None:
+        """The original address of the page's latest capture (None without a sidecar)."""
+        return self.captures[-1].url if self.captures else None
 
 
 def decode_page(data: bytes, file: str) -> tuple[str, str]:
@@ -125,15 +149,87 @@ def read_page(path: str | Path) -> SourcePage:
     except OSError as error:
         raise ReviewGraphError(f"{file}: cannot read the file ({error.strerror})") from None
     text, encoding = decode_page(data, file)
+    captures = read_captures(path)
+    title = None
     if looks_like_html(text, path):
-        lines = html_lines(text)
-        is_html = True
+        parser = _parse_html(text)
+        lines, is_html = parser.lines, True
+        title = next((line.text for line in lines if line.tag == "h1"), None) or parser.title
+        if captures:  # relative links are relative to the page's address
+            base = captures[-1].url
+            lines = [line if not line.links else NumberedLine(
+                line.number, line.text, line.tag,
+                tuple((text, urljoin(base, href)) for text, href in line.links))
+                for line in lines]
     else:
         lines = text_lines(text)
         is_html = False
     if not lines:
         raise ReviewGraphError(f"{file}: the page has no readable text")
-    return SourcePage(file=file, encoding=encoding, is_html=is_html, lines=lines)
+    return SourcePage(file=file, encoding=encoding, is_html=is_html, lines=lines, title=title,
+                      captures=captures)
+
+
+# --- folders and sidecars ---------------------------------------------------------------------
+PAGE_SUFFIXES = (".txt", ".html", ".htm")
+_CAPTURE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
+
+
+def page_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The page files of the paths given: a file as it is, a folder's pages (.txt, .html,
+    .htm) at any depth, skipping folders whose name starts with "." (the harvester's state).
+    Sorted and without repeats, so the order the paths were given in does not matter."""
+    found: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            folder_pages = [page for page in path.rglob("*")
+                            if page.suffix.lower() in PAGE_SUFFIXES and page.is_file()
+                            and not any(part.startswith(".")
+                                        for part in page.relative_to(path).parts[:-1])]
+            if not folder_pages:
+                raise ReviewGraphError(f"{path}: no pages (*.txt, *.html, *.htm) in this folder")
+            found.update(folder_pages)
+        else:
+            found.add(path)
+    return sorted(found, key=lambda page: page.as_posix())
+
+
+def read_captures(page: Path) -> tuple[Capture, ...]:
+    """The captures of a page from its sidecar `<stem>.json` (HARVEST-CONTRACT.md), sorted by
+    (capture time, archive, address); () when the page has no sidecar."""
+    sidecar = page.with_suffix(".json")
+    if not sidecar.is_file():
+        return ()
+    try:
+        data = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise ReviewGraphError(f"{sidecar}: cannot read the page's sidecar: {error}") from None
+    entries = data.get("captures") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ReviewGraphError(f"{sidecar}: a sidecar needs a list of \"captures\"")
+    captures = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"{sidecar}: capture {number}"
+        if not isinstance(entry, dict):
+            raise ReviewGraphError(f"{where}: not a JSON object")
+        url, archive, time = entry.get("url"), entry.get("archive"), entry.get("capture_time")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ReviewGraphError(f"{where}: \"url\" must be an http(s) address")
+        if not isinstance(archive, str) or not archive.strip():
+            raise ReviewGraphError(f"{where}: \"archive\" must name the archive (or \"live\")")
+        if not isinstance(time, str) or not _CAPTURE_TIME.match(time):
+            raise ReviewGraphError(f"{where}: \"capture_time\" must be like "
+                                   "2025-03-04T12:00:00Z")
+        replay = entry.get("replay_url")
+        if replay is not None and (not isinstance(replay, str)
+                                   or not replay.startswith(("http://", "https://"))):
+            raise ReviewGraphError(f"{where}: \"replay_url\" must be an http(s) address or null")
+        retrieved, status = entry.get("retrieved"), entry.get("status")
+        captures.append(Capture(url, archive.strip(), time, replay,
+                                retrieved if isinstance(retrieved, str) else None,
+                                status if isinstance(status, int) else None))
+    return tuple(sorted(captures, key=lambda c: (c.capture_time, c.archive, c.url)))
 
 
 def text_lines(text: str) -> list[NumberedLine]:
@@ -160,23 +256,33 @@ class _BlockTextParser(HTMLParser):
         self._block_stack: list[tuple[str, int]] = []
         self._skip_depth = 0
         self._skip_stack: list[str] = []
+        self._links: list[tuple[str, str]] = []  # the links of the current line
+        self._link: tuple[str, list[str]] | None = None  # an open <a href>: target, text
+        self._in_title = False
+        self.title: str | None = None
 
     def _flush(self) -> None:
         text = _SPACE.sub(" ", "".join(self._parts).replace("\u00a0", " ")).strip()
         if text:
             line = self._line if self._line is not None else self.getpos()[0]
-            self.lines.append(NumberedLine(line, text, self._tag))
+            self.lines.append(NumberedLine(line, text, self._tag, tuple(self._links)))
+        self._links = []
         self._parts = []
         self._line = None
         self._tag = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title" and self.title is None:
+            self._in_title = True
         if tag in SKIPPED_TAGS or _is_navigation(attrs):
             if tag not in VOID_TAGS:
                 self._skip_stack.append(tag)
             return
         if self._skip_stack:
             return
+        if tag == "a":
+            href = dict(attrs).get("href")
+            self._link = (href.strip(), []) if href and href.strip() else None
         if tag in BLOCK_TAGS:
             self._flush()
             if tag not in VOID_TAGS:
@@ -187,6 +293,14 @@ class _BlockTextParser(HTMLParser):
             self._flush()
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        if tag == "a" and self._link is not None and not self._skip_stack:
+            href, parts = self._link
+            text = _SPACE.sub(" ", "".join(parts)).strip()
+            if text:
+                self._links.append((text, href))
+            self._link = None
         if self._skip_stack:
             if tag == self._skip_stack[-1]:
                 self._skip_stack.pop()
@@ -202,8 +316,14 @@ class _BlockTextParser(HTMLParser):
                     break
 
     def handle_data(self, data: str) -> None:
+        if self._in_title:
+            title = _SPACE.sub(" ", data).strip()
+            self.title = title or None
+            self._in_title = False
         if self._skip_stack:
             return
+        if self._link is not None:
+            self._link[1].append(data)
         if self._line is None and data.strip():
             if self._block_stack:
                 self._tag, self._line = self._block_stack[-1]
@@ -225,8 +345,12 @@ def _is_navigation(attrs: list[tuple[str, str | None]]) -> bool:
     return False
 
 
-def html_lines(text: str) -> list[NumberedLine]:
+def _parse_html(text: str) -> _BlockTextParser:
     parser = _BlockTextParser()
     parser.feed(text)
     parser.close()
-    return parser.lines
+    return parser
+
+
+def html_lines(text: str) -> list[NumberedLine]:
+    return _parse_html(text).lines

@@ -73,7 +73,7 @@ LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
 # group; every other node is shared (validated with every group).
 REVIEW_PART_CLASSES = frozenset({
     RG.CaseReview, RG.Child, RG.Incident, RG.LearningPoint, RG.Recommendation,
-    RG.ReportDocument, RG.SourceExtract,
+    RG.ReportDocument, RG.SourceExtract, RG.ReviewVersion,
 })
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 # Shape parameters that look no further than the focus node, its values along a predicate or

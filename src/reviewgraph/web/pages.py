@@ -77,6 +77,7 @@ from reviewgraph.web.linkeddata import (
     see_other,
     split_suffix,
 )
+from reviewgraph.web.provenance import review_provenance
 
 WEB_DIR = Path(__file__).resolve().parent
 QUERIES_DIR = WEB_DIR / "queries" / "pages"
@@ -284,6 +285,8 @@ _EXTRA_LABELS = {
     str(SCHEMA.Female): "female", str(SCHEMA.Male): "male",
     str(PROV.wasDerivedFrom): "derived from", str(PROV.hadPrimarySource): "primary source",
     str(PROV.Entity): "entity (provenance)", str(FOAF.homepage): "home page",
+    str(PROV.wasRevisionOf): "revision of", str(PROV.generatedAtTime): "captured at",
+    str(DCTERMS.rights): "rights", str(DCTERMS.RightsStatement): "rights statement",
     str(VOID.Dataset): "dataset", str(DCAT.Dataset): "dataset (DCAT)",
     str(VOID.Linkset): "linkset", str(VOID.triples): "triples",
     "http://purl.org/spar/fabio/CaseReport": "case report",
@@ -1585,7 +1588,12 @@ def review_context(site: Site, iri: str, description: Description) -> dict[str, 
     if entry is not None:
         related = [{"review": entry_view(site, other), "shared": shared}
                    for other, shared in collection.related(entry)]
+    provenance = review_provenance(  # listings, earlier versions, rights, report links
+        site.href, by_kind["capture"], by_kind["version"],
+        description.first(RG_IRI + "firstSeen"), description.first(RG_IRI + "lastSeen"),
+        [r["url"] for r in reports if r["url"]])
     return {
+        **provenance,
         "title_text": str(description.first(str(DCTERMS.title)) or ""),
         "year": description.first(RG_IRI + "year"),
         "summary": description.first(str(DCTERMS.abstract)),
