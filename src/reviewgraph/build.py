@@ -1235,8 +1235,9 @@ def add_page(
     name = page_path.name
     held = {iri.rsplit("/", 1)[-1] for s in states if Path(s.file).name != name
             for iri in s.reviews}
-    if any(_lists_held_review(record, held) for record in parsed.records):
-        return _add_by_rebuild(out_dir, [page_path], strict, state, graphs)
+    listed = _held_reviews_listed(parsed.records, held)
+    if listed:
+        return _add_by_rebuild(out_dir, [page_path], strict, state, graphs, listed)
 
     # The page replaces a page of the same name (same source page IRI), if there is one.
     previous = [s for s in states if Path(s.file).name == name]
@@ -1316,14 +1317,17 @@ def _findings_without(findings: list[dict], name: str) -> list[dict]:
     return [finding for finding in findings if name not in files(finding)]
 
 
-def _lists_held_review(record: object, held: set[str]) -> bool:
-    """Whether a record is a listing of a review the build holds (its slug, or its slug with
-    a number added for another review of the same name)."""
+def _held_reviews_listed(records: Sequence[object], held: set[str]) -> set[str]:
+    """The slugs of the build's reviews that these records list again (a record's slug, or its
+    slug with a number added for another review of the same name)."""
     from reviewgraph.identity import review_slug
 
-    key = review_slug(record)  # type: ignore[arg-type]
-    return key in held or any(slug.startswith(key + "-") and slug[len(key) + 1:].isdigit()
-                              for slug in held)
+    listed = set()
+    for record in records:
+        key = review_slug(record)  # type: ignore[arg-type]
+        listed |= {slug for slug in held if slug == key or (
+            slug.startswith(key + "-") and slug[len(key) + 1:].isdigit())}
+    return listed
 
 
 def add_pages(build_dir: Path | str, pages: Sequence[Path | str],
@@ -1345,10 +1349,11 @@ def add_pages(build_dir: Path | str, pages: Sequence[Path | str],
 
 
 def _add_by_rebuild(out_dir: Path, new_paths: list[Path], strict: bool, state: dict,
-                    old_graphs: dict[str, list[str]]) -> AddReport:
+                    old_graphs: dict[str, list[str]],
+                    listed_held: set[str] | None = None) -> AddReport:
     """Build again from the build's pages and the new ones (a new page replaces a page of the
     same name); report what changed as an add does. A failed build leaves the build as it
-    was."""
+    was. `listed_held`: the slugs of the build's reviews that the new pages list again."""
     states = [_PageState.from_json(item) for item in state["pages"]]
     new_names = {path.name for path in new_paths}
     kept = [s for s in states if Path(s.file).name not in new_names]
@@ -1376,6 +1381,8 @@ def _add_by_rebuild(out_dir: Path, new_paths: list[Path], strict: bool, state: d
     changes.changed = sorted(i for i in after if i in before and before[i] != after[i])
     changes.unchanged = sorted(i for i in touched if before.get(i) == after[i])
     changes.removed = sorted(set(before) - set(after))
+    changes.already = sorted(iri for iri in after
+                             if iri.rsplit("/", 1)[-1] in (listed_held or ()))
     changes.left_alone = len(after) - len(changes.added) - len(changes.changed) - len(
         changes.unchanged)
     graph_changes = {}
