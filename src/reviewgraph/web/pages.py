@@ -63,6 +63,7 @@ from reviewgraph.web.collection import (
     FacetValue,
     Iri,
     ReviewEntry,
+    parse_filters,
 )
 from reviewgraph.web.linkeddata import (
     HTML,
@@ -1192,9 +1193,7 @@ def create_blueprint(site: Site) -> Blueprint:
 
     def build_reviews() -> Response:
         collection = site.collection
-        query = request.args.get("q", "")[:200]
-        selection = {name: [v for v in request.args.getlist(name) if v][:10]
-                     for name, _ in FACETS if request.args.getlist(name)}
+        query, selection = parse_filters(request.args)
         sort = request.args.get("sort", "newest")
         if sort not in SORTS:
             sort = "newest"
@@ -1384,7 +1383,8 @@ def create_blueprint(site: Site) -> Blueprint:
     return bp
 
 
-NAVIGATION = [("pages.home", "Home"), ("pages.reviews", "Reviews"), ("pages.data_page", "Data"),
+NAVIGATION = [("pages.home", "Home"), ("pages.reviews", "Reviews"),
+              ("insights.index", "Insights"), ("pages.data_page", "Data"),
               ("pages.ontology", "Ontology"), ("pages.shapes", "Shapes")]
 _CURRENT = ' aria-current="page"'
 
