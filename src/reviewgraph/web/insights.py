@@ -269,7 +269,7 @@ class BuildTables:
             if key == "partnership":
                 group = AddresseeGroup(key, "the safeguarding partnership", None)
             elif key == "other":
-                group = AddresseeGroup(key, "other addressees (not matched to an agency)", None)
+                group = AddresseeGroup(key, "other addressees", None)
             else:
                 group = AddresseeGroup(key, labels.get(key) or site.label(key), None)
             group.planes = _bit_planes(per_review)
