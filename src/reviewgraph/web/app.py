@@ -82,6 +82,7 @@ def external_spec(settings: Settings) -> dict:
 
 def _register_blueprints(app: Flask, settings: Settings, spec: dict, pool: QueryPool) -> None:
     """Every blueprint of the site, in one place."""
+    from reviewgraph.web.answers import register_answers
     from reviewgraph.web.insights import register_insights
     from reviewgraph.web.pages import register_pages
     from reviewgraph.web.query_page import blueprint as query_page
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask, settings: Settings, spec: dict, pool: Query
     else:
         site = register_pages(app, OxigraphStore.open(Path(spec["path"])), settings)
     register_insights(app, site)
+    register_answers(app, site)
 
 
 class _Dispatch:

@@ -15,12 +15,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-WIDTH = 400  # user units across; the SVG is drawn at the width of its box
+WIDTH = 360  # user units across; the SVG is drawn at the width of its box (a phone: 1:1)
 FONT = 13
-LABEL_CHARS = 52  # a label longer than this is cut with an ellipsis (the table has it whole)
+LABEL_CHARS = 48  # a label longer than this is cut with an ellipsis (the table has it whole)
 # Okabe & Ito (2008), black left out (it is the text colour): distinguishable with any
 # common colour-vision deficiency.
 CATEGORY_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
@@ -77,9 +78,10 @@ def colour_of(index: int) -> str:
     return CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)]
 
 
-def _open(ident: str, title: str, description: str, height: float, role: str = "img") -> str:
+def _open(ident: str, title: str, description: str, height: float, role: str = "img",
+          kind: str = "chart") -> str:
     ident = str(escape(ident))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="{role}" '
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{kind}" role="{role}" '
             f'aria-labelledby="{ident}-title {ident}-desc" viewBox="0 0 {WIDTH} '
             f'{math.ceil(height)}" width="100%" preserveAspectRatio="xMinYMin meet" '
             f'font-family="inherit" font-size="{FONT}" fill="{TEXT_COLOUR}">\n'
@@ -94,7 +96,7 @@ def _value_text(x: float, y: float, value: int, note: str) -> str:
 
 ROW = 38  # a bar's label line and the bar beneath it
 BAR_HEIGHT = 14
-VALUE_ROOM = 90  # room right of the longest bar for its figure
+VALUE_ROOM = 80  # room right of the longest bar for its figure
 
 
 def bar_chart(ident: str, title: str, description: str, bars: Sequence[Bar]) -> Markup:
@@ -230,24 +232,9 @@ def hex_map(ident: str, title: str, description: str, layout: str,
     a link are links, named by their title."""
     if not hexes:
         return Markup("")
-    low_q = min(h.q for h in hexes)
-    high_q = max(h.q for h in hexes)
-    high_r = max(h.r for h in hexes)
-    low_r = min(h.r for h in hexes)
-    across = math.sqrt(3) * HEX_SIZE
-    scale = WIDTH / ((high_q - low_q + 1.5) * across)
-    size = HEX_SIZE * scale
-    across *= scale
-    shifted = 1 if layout in ("odd-r", "odd-q") else 0
-    corners = [(size * math.cos(math.radians(60 * k - 30)),
-                size * math.sin(math.radians(60 * k - 30))) for k in range(6)]
-    height = (high_r - low_r) * 1.5 * size + 2 * size
-    parts = [_open(ident, title, description, height, role="group")]
-    for cell in hexes:
-        x = (cell.q - low_q) * across + across / 2 + (across / 2 if cell.r % 2 == shifted
-                                                      else 0)
-        y = (high_r - cell.r) * 1.5 * size + size
-        points = " ".join(f"{x + dx:.1f},{y + dy:.1f}" for dx, dy in corners)
+    height, outlines = _hex_outlines(layout, tuple((cell.q, cell.r) for cell in hexes))
+    parts = [_open(ident, title, description, height, role="group", kind="map")]
+    for cell, points in zip(hexes, outlines, strict=True):
         shape = (f'<polygon points="{points}" fill="{cell.colour}" stroke="#ffffff" '
                  f'stroke-width="0.8"></polygon>')
         if cell.href:
@@ -257,3 +244,25 @@ def hex_map(ident: str, title: str, description: str, layout: str,
             parts.append(f"<g><title>{escape(cell.title)}</title>{shape}</g>\n")
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+@lru_cache(maxsize=8)
+def _hex_outlines(layout: str, cells: tuple[tuple[int, int], ...]) -> tuple[float, list[str]]:
+    """The map's height and each hex's corners, scaled to WIDTH (the same every request)."""
+    low_q = min(q for q, _ in cells)
+    high_q = max(q for q, _ in cells)
+    low_r = min(r for _, r in cells)
+    high_r = max(r for _, r in cells)
+    across = math.sqrt(3) * HEX_SIZE
+    scale = WIDTH / ((high_q - low_q + 1.5) * across)
+    size = HEX_SIZE * scale
+    across *= scale
+    shifted = 1 if layout in ("odd-r", "odd-q") else 0
+    corners = [(size * math.cos(math.radians(60 * k - 30)),
+                size * math.sin(math.radians(60 * k - 30))) for k in range(6)]
+    outlines = []
+    for q, r in cells:
+        x = (q - low_q) * across + across / 2 + (across / 2 if r % 2 == shifted else 0)
+        y = (high_r - r) * 1.5 * size + size
+        outlines.append(" ".join(f"{x + dx:.1f},{y + dy:.1f}" for dx, dy in corners))
+    return (high_r - low_r) * 1.5 * size + 2 * size, outlines
