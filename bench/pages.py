@@ -26,6 +26,7 @@ import pyoxigraph
 from flask import Flask
 
 from reviewgraph.terms import DEFAULT_BASE_IRI
+from reviewgraph.web.answers import register_answers
 from reviewgraph.web.insights import INSIGHTS, register_insights
 from reviewgraph.web.pages import register_pages
 
@@ -53,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build", type=Path, help="a build folder (reviewgraph.nt inside)")
     parser.add_argument("--ntriples", type=Path, help="an N-Triples file")
     parser.add_argument("--requests", type=int, default=200, help="requests per page type")
-    parser.add_argument("--only", help="measure only page types whose name contains this "
-                                       "(e.g. insight)")
+    parser.add_argument("--only", help="measure only page types whose name contains one of these "
+                                       "(comma-separated, e.g. insight,answers)")
     args = parser.parse_args(argv)
     source = args.build / "reviewgraph.nt" if args.build else args.ntriples
     if source is None:
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     app = Flask("bench")
     site = register_pages(app, store, Settings(DEFAULT_BASE_IRI, args.build))
     register_insights(app, site)
+    register_answers(app, site)
     client = app.test_client()
     started = time.perf_counter()
     collection = site.collection
@@ -131,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
             return f"{path}?q={words[i % len(words)]}"
         return path
 
+    def with_param(url: str, param: str) -> str:
+        return url + ("&" if "?" in url else "?") + param if param else url
+
     # Each insight page is one question over the filtered reviews: the URLs differ by filter.
     groups["insights (list)"] = [insight_url("/insights", i) for i in range(n)]
     for insight in INSIGHTS:
@@ -138,9 +143,15 @@ def main(argv: list[str] | None = None) -> int:
                                               for i in range(n)]
     groups["insight CSV: themes-over-time"] = [
         insight_url("/insights/themes-over-time.csv", i) for i in range(n)]
+    groups["answers (by review, by addressee)"] = [
+        with_param(insight_url("/reviews/answers", i), "by=addressee" if i % 2 else "")
+        for i in range(n)]
     if args.only:
-        groups = {name: urls for name, urls in groups.items() if args.only in name}
+        wanted = args.only.split(",")
+        groups = {name: urls for name, urls in groups.items()
+                  if any(part in name for part in wanted)}
     client.get("/insights/addressees")  # the per-build tables, made once like the index
+    client.get("/reviews/answers")
 
     print(f"{'page type':34} {'n':>5} {'cold p50':>9} {'cold p95':>9} {'warm p50':>9} "
           f"{'warm p95':>9} {'cold cpu p50':>12}  (ms)")

@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, render_template, request, url_for
 
 from reviewgraph.web.collection import parse_filters
-from reviewgraph.web.insights import PARTNERSHIP, QUERIES_DIR, Selection
+from reviewgraph.web.insights import PARTNERSHIP, QUERIES_DIR, Selection, bit_planes
 from reviewgraph.web.linkeddata import conditional
 from reviewgraph.web.pages import PageQueries, Site, reviews_csv
 
@@ -99,6 +99,35 @@ class PartsTable:
         for reviews in self.parts.values():
             reviews.learning.sort(key=lambda p: (p.position, p.text))
             reviews.recommendations.sort(key=lambda p: (p.position, p.text))
+        # Each addressee's recommendations, newest review first, and how many each review
+        # makes as bit planes: a filtered count is then a few big-int ANDs, and a preview
+        # reads only until it has enough.
+        self.by_group: dict[str, list[tuple[int, Part]]] = defaultdict(list)
+        per_review: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for review in sorted(self.parts):
+            for part in self.parts[review].recommendations:
+                for group in part.groups():
+                    self.by_group[group].append((review, part))
+                    per_review[group][review] += 1
+        self.planes = {group: bit_planes(counts) for group, counts in per_review.items()}
+
+    def count(self, group: str, members: int) -> int:
+        return sum((members & plane).bit_count() << bit
+                   for bit, plane in enumerate(self.planes.get(group, [])))
+
+    def items(self, group: str, members: int, start: int, stop: int
+              ) -> list[tuple[int, Part]]:
+        """The group's recommendations among `members`, newest first, [start:stop]."""
+        found = []
+        index = 0
+        for position, part in self.by_group.get(group, []):
+            if members >> position & 1:
+                if index >= start:
+                    found.append((position, part))
+                    if len(found) >= stop - start:
+                        break
+                index += 1
+        return found
 
     def label(self, key: str) -> str:
         return GROUP_LABELS.get(key) or self.labels.get(key, key)
@@ -196,7 +225,6 @@ def create_blueprint(site: Site) -> Blueprint:
         by = "addressee" if request.args.get("by") == "addressee" else "review"
         only = request.args.get("addressee")
         number = page_number()
-        positions = _positions(chosen.members)
         context: dict[str, Any] = {"by": by, "reviews": [], "groups": [], "paging": None}
 
         def link(**extra: str) -> str:
@@ -209,8 +237,10 @@ def create_blueprint(site: Site) -> Blueprint:
                     "locality": collection.locality_of[position]}
 
         if by == "review":
-            pages = max(1, math.ceil(len(positions) / PAGE_SIZE))
-            for position in positions[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]:
+            pages = max(1, math.ceil(chosen.total / PAGE_SIZE))
+            for entry in collection.page(chosen.members, "newest", (number - 1) * PAGE_SIZE,
+                                         PAGE_SIZE):
+                position = entry.position
                 parts = table.parts.get(position, ReviewParts())
                 context["reviews"].append({
                     "review": review_view(position), "learning": parts.learning,
@@ -218,28 +248,26 @@ def create_blueprint(site: Site) -> Blueprint:
                                         for part in parts.recommendations]})
             context["paging"] = _paging(number, pages, lambda n: link(page=str(n)))
         else:
-            grouped: dict[str, list[tuple[int, Part]]] = defaultdict(list)
-            for position in positions:
-                for part in table.parts.get(position, ReviewParts()).recommendations:
-                    for group in part.groups():
-                        grouped[group].append((position, part))
-            order = sorted(grouped, key=lambda g: (-len(grouped[g]), table.label(g).casefold()))
+            counts = {group: table.count(group, chosen.members) for group in table.by_group}
+            order = sorted((g for g, n in counts.items() if n),
+                           key=lambda g: (-counts[g], table.label(g).casefold()))
             if only:
                 order = [g for g in order if g == only]
             for group in order:
-                items = grouped[group]
+                count = counts[group]
                 if only:
-                    pages = max(1, math.ceil(len(items) / PAGE_SIZE))
-                    shown = items[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+                    pages = max(1, math.ceil(count / PAGE_SIZE))
+                    shown = table.items(group, chosen.members, (number - 1) * PAGE_SIZE,
+                                        number * PAGE_SIZE)
                     context["paging"] = _paging(number, pages, lambda n: link(
                         by="addressee", addressee=only, page=str(n)))
                 else:
-                    shown = items[:GROUP_PREVIEW]
+                    shown = table.items(group, chosen.members, 0, GROUP_PREVIEW)
                 context["groups"].append({
-                    "label": table.label(group), "count": len(items),
+                    "label": table.label(group), "count": count,
                     "href": site.href(group) if group in table.labels else None,
                     "all": link(by="addressee", addressee=group)
-                    if not only and len(items) > GROUP_PREVIEW else None,
+                    if not only and count > GROUP_PREVIEW else None,
                     "items": [{"review": review_view(position), "text": part.text,
                                "part_href": part.href} for position, part in shown]})
         body = render_template(

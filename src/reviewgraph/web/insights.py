@@ -196,7 +196,7 @@ class AddresseeGroup:
         return union
 
 
-def _bit_planes(counts: dict[int, int]) -> list[int]:
+def bit_planes(counts: dict[int, int]) -> list[int]:
     """Per-review counts as bit planes: plane k has review i's bit when its count has bit k,
     so the count over any set of reviews is a few big-int ANDs."""
     planes: list[int] = []
@@ -272,7 +272,7 @@ class BuildTables:
                 group = AddresseeGroup(key, "other addressees", None)
             else:
                 group = AddresseeGroup(key, labels.get(key) or site.label(key), None)
-            group.planes = _bit_planes(per_review)
+            group.planes = bit_planes(per_review)
             groups.append(group)
         return groups
 
