@@ -299,3 +299,14 @@ def test_reviews_per_year_by_type_switches_query_and_csv(sample: Served) -> None
     assert "by=type" in csv_link(page)
     rows = csv_rows(sample, csv_link(page))
     assert "review type" in rows[0]
+
+
+def test_map_copy_is_attributed_and_unchanged() -> None:
+    import hashlib
+
+    folder = ROOT / "data" / "reference" / "maps"
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert "MIT" in readme and (folder / "LICENSE-hexmaps").is_file()
+    for name in ("uk-local-authority-districts-2023.hexjson", "LICENSE-hexmaps"):
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        assert f"{digest}  {name}" in readme
