@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,10 +24,17 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, render_template, request, url_for
 
-from reviewgraph.web.collection import parse_filters
-from reviewgraph.web.insights import PARTNERSHIP, QUERIES_DIR, Selection, bit_planes
-from reviewgraph.web.linkeddata import conditional
-from reviewgraph.web.pages import PageQueries, Site, reviews_csv
+from reviewgraph.web.insights import (
+    PARTNERSHIP,
+    QUERIES_DIR,
+    Selection,
+    bit_planes,
+    csv_download,
+    per_build,
+    remembered,
+    selection_of,
+)
+from reviewgraph.web.pages import PageQueries, Site, _csv_cell, reviews_csv
 
 PAGE_SIZE = 20  # reviews a page, or recommendations a page of one addressee
 GROUP_PREVIEW = 5  # recommendations shown under each addressee before "all N"
@@ -133,18 +139,8 @@ class PartsTable:
         return GROUP_LABELS.get(key) or self.labels.get(key, key)
 
 
-_LOCK = threading.Lock()
-
-
 def parts_table(site: Site) -> PartsTable:
-    table = getattr(site, "_answers_parts", None)
-    if table is None:
-        with _LOCK:
-            table = getattr(site, "_answers_parts", None)
-            if table is None:
-                table = PartsTable(site)
-                site._answers_parts = table  # type: ignore[attr-defined]
-    return table
+    return per_build(site, "_answers_parts", lambda: PartsTable(site))
 
 
 def _positions(members: int) -> list[int]:
@@ -168,15 +164,10 @@ def recommendations_csv(site: Site, members: int) -> str:
         entry = collection.reviews[position]
         for part in table.parts[position].recommendations:
             addressed = sorted({table.label(key) for key in part.groups()}, key=str.casefold)
-            writer.writerow([_cell(entry.iri), _cell(entry.title), entry.year,
-                             _cell("; ".join(addressed)), _cell("; ".join(part.addressees)),
-                             _cell(part.text)])
+            writer.writerow([_csv_cell(entry.iri), _csv_cell(entry.title), entry.year,
+                             _csv_cell("; ".join(addressed)), _csv_cell("; ".join(part.addressees)),
+                             _csv_cell(part.text)])
     return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    # Spreadsheets run cells that start with these as formulas: keep them text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def register_answers(app: Flask, site: Site) -> None:
@@ -187,25 +178,10 @@ def create_blueprint(site: Site) -> Blueprint:
     bp = Blueprint("answers", __name__, template_folder="templates")
 
     def selection() -> Selection:
-        query, chosen = parse_filters(request.args)
-        return Selection(site.collection, site, query, chosen)
+        return selection_of(site)
 
     def cached(key: tuple[str, ...], produce: Callable[[], Response]) -> Response:
-        full = ("answers", request.url_root, *key)
-
-        def make() -> tuple[bytes, str, str | None]:
-            response = produce()
-            return (response.get_data(), response.mimetype or "text/html",
-                    response.headers.get("Content-Disposition"))
-
-        def respond() -> Response:
-            body, mimetype, disposition = site.pages.get(full, make)
-            response = Response(body, mimetype=mimetype)
-            if disposition:
-                response.headers["Content-Disposition"] = disposition
-            return response
-
-        return conditional(request, site.stamp, key, respond)
+        return remembered(site, ("answers", *key), produce)
 
     def page_number() -> int:
         try:
@@ -294,25 +270,15 @@ def create_blueprint(site: Site) -> Blueprint:
     def reviews_download() -> Response:
         key = ("answers-reviews-csv", request.query_string.decode("latin-1"))
 
-        def produce() -> Response:
-            response = Response(reviews_csv(site, selection().members), mimetype="text/csv")
-            response.headers["Content-Disposition"] = 'attachment; filename="reviews.csv"'
-            return response
-
-        return cached(key, produce)
+        return cached(key, lambda: csv_download(reviews_csv(site, selection().members),
+                                                "reviews.csv"))
 
     @bp.route("/reviews/answers/recommendations.csv")
     def recommendations_download() -> Response:
         key = ("answers-recommendations-csv", request.query_string.decode("latin-1"))
 
-        def produce() -> Response:
-            response = Response(recommendations_csv(site, selection().members),
-                                mimetype="text/csv")
-            response.headers["Content-Disposition"] = \
-                'attachment; filename="recommendations.csv"'
-            return response
-
-        return cached(key, produce)
+        return cached(key, lambda: csv_download(recommendations_csv(site, selection().members),
+                                                "recommendations.csv"))
 
     return bp
 

@@ -23,7 +23,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, render_template, request, url_for
@@ -41,7 +41,7 @@ from reviewgraph.web.collection import (
     parse_filters,
 )
 from reviewgraph.web.linkeddata import conditional
-from reviewgraph.web.pages import WEB_DIR, PageQueries, Site
+from reviewgraph.web.pages import WEB_DIR, PageQueries, Site, _csv_cell
 
 QUERIES_DIR = WEB_DIR / "queries" / "insights"
 MAP_FILE = REFERENCE_DIR / "maps" / "uk-local-authority-districts-2023.hexjson"
@@ -690,42 +690,70 @@ def bound_query(text: str, selection: Selection) -> str:
 
 
 # --- CSV --------------------------------------------------------------------------------------
-def _csv_cell(value: Any) -> str:
-    text = str(value)
-    # Spreadsheets run cells that start with these as formulas: keep them text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def figure_csv(figure: Figure) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(figure.csv_head)
     for row in figure.csv_rows:
-        writer.writerow([_csv_cell(cell) for cell in row])
+        writer.writerow([_csv_cell(str(cell)) for cell in row])
     return out.getvalue()
 
 
 # --- the blueprint ----------------------------------------------------------------------------
-_TABLES_LOCK = threading.Lock()
+_PER_BUILD_LOCK = threading.RLock()
+T = TypeVar("T")
+
+
+def per_build(site: Site, attribute: str, make: Callable[[], T]) -> T:
+    """What `make` makes, once for the site's build (kept on the site, which lives as long
+    as the build it serves)."""
+    found = getattr(site, attribute, None)
+    if found is None:
+        with _PER_BUILD_LOCK:
+            found = getattr(site, attribute, None)
+            if found is None:
+                found = make()
+                setattr(site, attribute, found)
+    return found
 
 
 def _tables(site: Site) -> BuildTables:
-    tables = getattr(site, "_insight_tables", None)
-    if tables is None:
-        with _TABLES_LOCK:
-            tables = getattr(site, "_insight_tables", None)
-            if tables is None:
-                tables = BuildTables(site, _queries(site))
-                site._insight_tables = tables  # type: ignore[attr-defined]
-    return tables
+    return per_build(site, "_insight_tables", lambda: BuildTables(site, _queries(site)))
 
 
 def _queries(site: Site) -> PageQueries:
-    queries = getattr(site, "_insight_queries", None)
-    if queries is None:
-        queries = PageQueries(QUERIES_DIR)
-        site._insight_queries = queries  # type: ignore[attr-defined]
-    return queries
+    return per_build(site, "_insight_queries", lambda: PageQueries(QUERIES_DIR))
+
+
+def selection_of(site: Site) -> Selection:
+    """The request's filters (the index's, read by its own parser) applied."""
+    query, chosen = parse_filters(request.args)
+    return Selection(site.collection, site, query, chosen)
+
+
+def remembered(site: Site, key: tuple[str, ...], produce: Callable[[], Response]) -> Response:
+    """The response for `key`, made once per build (pages change only with the build); a
+    client holding the current one gets 304 before anything is made."""
+
+    def make() -> tuple[bytes, str, str | None]:
+        response = produce()
+        return (response.get_data(), response.mimetype or "text/html",
+                response.headers.get("Content-Disposition"))
+
+    def respond() -> Response:
+        body, mimetype, disposition = site.pages.get((request.url_root, *key), make)
+        response = Response(body, mimetype=mimetype)
+        if disposition:
+            response.headers["Content-Disposition"] = disposition
+        return response
+
+    return conditional(request, site.stamp, key, respond)
+
+
+def csv_download(text: str, filename: str) -> Response:
+    response = Response(text, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def register_insights(app: Flask, site: Site) -> None:
@@ -738,32 +766,15 @@ def create_blueprint(site: Site) -> Blueprint:
     queries = _queries(site)
 
     def selection() -> Selection:
-        query, chosen = parse_filters(request.args)
-        return Selection(site.collection, site, query, chosen)
+        return selection_of(site)
+
+    def cached(key: tuple[str, ...], produce: Callable[[], Response]) -> Response:
+        return remembered(site, ("insights", *key), produce)
 
     def query_link(name: str, chosen: Selection) -> dict[str, str]:
         text = bound_query(queries.texts[name], chosen)
         return {"title": "The query behind this chart", "name": f"{name}.rq",
                 "href": request.script_root + "/sparql?" + urlencode({"query": text})}
-
-    def cached(key: tuple[str, ...], produce: Callable[[], Response]) -> Response:
-        """The response for `key`, made once per build (pages change only with the build);
-        a client holding the current one gets 304 before anything is made."""
-        full = ("insights", request.url_root, *key)
-
-        def make() -> tuple[bytes, str, str | None]:
-            response = produce()
-            return (response.get_data(), response.mimetype or "text/html",
-                    response.headers.get("Content-Disposition"))
-
-        def respond() -> Response:
-            body, mimetype, disposition = site.pages.get(full, make)
-            response = Response(body, mimetype=mimetype)
-            if disposition:
-                response.headers["Content-Disposition"] = disposition
-            return response
-
-        return conditional(request, site.stamp, key, respond)
 
     @bp.route("/insights")
     def index() -> Response:
@@ -785,12 +796,15 @@ def create_blueprint(site: Site) -> Blueprint:
 
     @bp.route("/insights/<name>")
     def insight(name: str) -> Response:
-        if name.endswith(".csv"):
-            return insight_csv(name[:-4])
-        found = BY_NAME.get(name)
+        found = BY_NAME.get(name.removesuffix(".csv"))
         if found is None:
-            return Response(f"Not found: /insights/{name}\n", status=404,
-                            mimetype="text/plain")
+            body = render_template("pages/not_found.html", what=f"/insights/{name}",
+                                   title="Not found", alternates=[], queries=[], jsonld=None)
+            return Response(body, status=404, mimetype="text/html")
+        if name.endswith(".csv"):
+            key = ("insight-csv", found.name, request.query_string.decode("latin-1"))
+            return cached(key, lambda: csv_download(figure_csv(found.draw(selection())),
+                                                    f"{found.name}.csv"))
         key = ("insight", name, request.query_string.decode("latin-1"))
 
         def produce() -> Response:
@@ -814,20 +828,6 @@ def create_blueprint(site: Site) -> Blueprint:
                              "href": csv_href}],
                 queries=[query], jsonld=None)
             return Response(body, mimetype="text/html")
-
-        return cached(key, produce)
-
-    def insight_csv(name: str) -> Response:
-        found = BY_NAME.get(name)
-        if found is None:
-            return Response(f"Not found: /insights/{name}.csv\n", status=404,
-                            mimetype="text/plain")
-        key = ("insight-csv", name, request.query_string.decode("latin-1"))
-
-        def produce() -> Response:
-            response = Response(figure_csv(found.draw(selection())), mimetype="text/csv")
-            response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-            return response
 
         return cached(key, produce)
 
