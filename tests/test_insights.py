@@ -310,3 +310,13 @@ def test_map_copy_is_attributed_and_unchanged() -> None:
     for name in ("uk-local-authority-districts-2023.hexjson", "LICENSE-hexmaps"):
         digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
         assert f"{digest}  {name}" in readme
+
+
+def test_addressee_counts_link_to_those_recommendations(corpus: Served) -> None:
+    page = get(corpus, f"/insights/addressees?{FILTERED}").text
+    found = re.findall(r'<td class="num"><a href="([^"]*by=addressee[^"]*)">([\d,]+)</a>', page)
+    assert found
+    for href, count in found[:3]:
+        listed = get(corpus, unescape(href)).text
+        assert "Keyword: domestic abuse" in listed
+        assert re.search(rf"{count} recommendations?</span>", listed), href

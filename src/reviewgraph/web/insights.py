@@ -446,7 +446,9 @@ def addressees(selection: Selection) -> Figure:
             value = selection.collection.value_for_iri("agency", group.key)
             reviews_cell = (_link(selection.reviews(("agency", value.key)), f"{reviews:,}")
                             if value is not None else f"{reviews:,}")
-        rows.append([name, f"{recommendations:,}", reviews_cell])
+        listed = selection.href("answers.answers", [("by", "addressee"),
+                                                    ("addressee", group.key)])
+        rows.append([name, _link(listed, f"{recommendations:,}"), reviews_cell])
     bars = [Bar(group.label, n) for group, n, _ in found[:CHART_BARS]]
     notes = []
     if len(found) > CHART_BARS:
@@ -459,8 +461,8 @@ def addressees(selection: Selection) -> Figure:
         sentence=("How many recommendations are addressed to each agency and to the "
                   "safeguarding partnership, and in how many reviews. A recommendation to "
                   "several addressees counts for each; \"other addressees\" are those not "
-                  "matched to an agency or the partnership. Each agency links to its "
-                  "recommendations."),
+                  "matched to an agency or the partnership. Each count links to those "
+                  "recommendations, each agency to its page."),
         head=["Addressed to", "Recommendations", "Reviews"],
         rows=rows,
         csv_head=["addressed to", "recommendations", "reviews"],
