@@ -148,7 +148,7 @@ def stacked_bar_chart(ident: str, title: str, description: str, series: Sequence
     return Markup(legend(series) + Markup("\n") + Markup("".join(parts)))
 
 
-PANEL = 74  # a small multiple: label line, bars, first and last column names
+PANEL = 88  # a small multiple: label and note lines, bars, first and last column names
 PANEL_BARS = 36
 
 
@@ -164,9 +164,11 @@ def small_multiples(ident: str, title: str, description: str, columns: Sequence[
     parts = [_open(ident, title, description, len(panels) * PANEL + 4)]
     for index, panel in enumerate(panels):
         top = index * PANEL
-        label = short(panel.label) + (f" · {panel.note}" if panel.note else "")
-        parts.append(f'<text x="0" y="{top + FONT}">{escape(short(label, 60))}</text>\n')
-        base = top + 18 + PANEL_BARS
+        parts.append(f'<text x="0" y="{top + FONT}">{escape(short(panel.label))}</text>\n')
+        if panel.note:
+            parts.append(f'<text x="0" y="{top + FONT + 15}" font-size="11" '
+                         f'fill="{MUTED_COLOUR}">{escape(short(panel.note, 56))}</text>\n')
+        base = top + 32 + PANEL_BARS
         parts.append(f'<line x1="0" x2="{WIDTH}" y1="{base}" y2="{base}" '
                      f'stroke="{MUTED_COLOUR}" stroke-width="1"></line>\n')
         for column, value in enumerate(panel.values):

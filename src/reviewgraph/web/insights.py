@@ -323,34 +323,41 @@ def themes_over_time(selection: Selection) -> Figure:
     csv_rows: list[list[Any]] = []
     table_rows: list[list[Any]] = []
     small_years = [str(year) for year, count in years if 0 < count < SMALL]
+    # Shares only when every year rests on enough reviews; else the chart draws counts.
+    shares = not small_years
     for theme, total in themes:
         values: list[float | None] = []
         cells: list[Any] = [_link(selection.reviews(("theme", theme.key)), theme.label)]
         for year, base in years:
             count = (members & theme.members & year_values[str(year)].members).bit_count()
-            values.append(count / base if base >= SMALL else None)
+            values.append((count / base if base else None) if shares else float(count))
             csv_rows.append([year, theme.label, count, base,
                              f"{count / base:.4f}" if base >= SMALL else ""])
             cells.append(f"{count:,} ({share_text(count, base)})" if base else "–")
         shown = [(v, year) for v, (year, _) in zip(values, years, strict=True) if v is not None]
         peak = max(shown, default=None)
-        note = _plural(total) + (f", most {round(peak[0] * 100)}% in {peak[1]}"
-                                 if peak and peak[0] else "")
+        if peak and peak[0]:
+            most = f"{round(peak[0] * 100)}%" if shares else _plural(int(peak[0]))
+            note = f"{_plural(total)}, most {most} in {peak[1]}"
+        else:
+            note = _plural(total)
         panels.append(Panel(theme.label, tuple(values), note))
         table_rows.append(cells)
     csv_rows.sort(key=lambda row: (row[0], -row[2], row[1]))
     notes = []
     if small_years:
-        notes.append(f"Fewer than {SMALL} reviews in {_years_text(small_years)}: those years "
-                     "show counts, not percentages, and no bar in the chart (a dash instead).")
+        notes.append(f"Fewer than {SMALL} reviews in {_years_text(small_years)}: the table "
+                     "shows those years' counts, not percentages, and the chart shows counts "
+                     "for every year.")
     if len(panels) > CHART_PANELS:
         notes.append(f"The chart shows the {CHART_PANELS} most frequent of {len(panels)} "
                      "themes; the table and the CSV have them all.")
+    what = "its share of each year's reviews" if shares else "how many reviews have it each year"
     chart = charts.small_multiples(
         "chart-themes-over-time", "Learning themes over time",
-        "For each of the most frequent learning themes, its share of each year's reviews, "
-        f"from {columns[0] if columns else ''} to {columns[-1] if columns else ''}, on one "
-        "scale.", columns, panels[:CHART_PANELS])
+        f"For each of the most frequent learning themes, {what}, from "
+        f"{columns[0] if columns else ''} to {columns[-1] if columns else ''}, on one scale.",
+        columns, panels[:CHART_PANELS])
     return Figure(
         chart=chart,
         sentence=("For each learning theme, how many of each year's reviews have it, and what "
