@@ -25,7 +25,8 @@ LABEL_CHARS = 48  # a label longer than this is cut with an ellipsis (the table 
 # Okabe & Ito (2008), black left out (it is the text colour): distinguishable with any
 # common colour-vision deficiency.
 CATEGORY_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-                    "#F0E442", "#999999")
+                    "#F0E442")
+REST_COLOUR = "#b8bec6"  # "not recorded" and the like
 # Viridis at five steps, light (few) to dark (many); the last hex colour of "none" is grey.
 SEQUENTIAL_COLOURS = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")
 NONE_COLOUR = "#eceff3"
@@ -116,18 +117,23 @@ def bar_chart(ident: str, title: str, description: str, bars: Sequence[Bar]) -> 
     return Markup("".join(parts))
 
 
-def legend(series: Sequence[str]) -> Markup:
+def legend(series: Sequence[str], colours: Sequence[str] | None = None) -> Markup:
     """The key of a chart's colours, as an HTML list (it wraps on a narrow screen)."""
+    colours = colours or [colour_of(index) for index in range(len(series))]
     items = "".join(
-        f'<li><span class="swatch" style="background:{colour_of(index)}"></span>'
-        f"{escape(name)}</li>" for index, name in enumerate(series))
+        f'<li><span class="swatch" style="background:{colour}"></span>'
+        f"{escape(name)}</li>" for name, colour in zip(series, colours, strict=True))
     return Markup(f'<ul class="legend" aria-label="Key">{items}</ul>')
 
 
 def stacked_bar_chart(ident: str, title: str, description: str, series: Sequence[str],
-                      stacks: Sequence[Stack]) -> Markup:
+                      stacks: Sequence[Stack], last_is_rest: bool = False) -> Markup:
     """Horizontal bars split by series (each series its colour, in the legend's order),
-    the total at the end of each bar."""
+    the total at the end of each bar; `last_is_rest`: the last series (e.g. "not recorded")
+    is grey."""
+    colours = [colour_of(index) for index in range(len(series))]
+    if last_is_rest and colours:
+        colours[-1] = REST_COLOUR
     highest = max((sum(stack.parts) for stack in stacks), default=0) or 1
     span = WIDTH - VALUE_ROOM
     parts = [_open(ident, title, description, len(stacks) * ROW + 4)]
@@ -140,12 +146,12 @@ def stacked_bar_chart(ident: str, title: str, description: str, series: Sequence
                 continue
             length = value / highest * span
             parts.append(f'<rect x="{x:.1f}" y="{top + 18}" width="{length:.1f}" '
-                         f'height="{BAR_HEIGHT}" fill="{colour_of(position)}"></rect>\n')
+                         f'height="{BAR_HEIGHT}" fill="{colours[position]}"></rect>\n')
             x += length
         total = sum(stack.parts) if stack.total is None else stack.total
         parts.append(_value_text(x + 5, top + 18 + BAR_HEIGHT / 2, total, ""))
     parts.append("</svg>")
-    return Markup(legend(series) + Markup("\n") + Markup("".join(parts)))
+    return Markup(legend(series, colours) + Markup("\n") + Markup("".join(parts)))
 
 
 PANEL = 88  # a small multiple: label and note lines, bars, first and last column names

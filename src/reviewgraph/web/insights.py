@@ -85,6 +85,7 @@ class Figure:
     notes: list[str] = field(default_factory=list)
     extra: Markup = field(default_factory=lambda: Markup(""))
     text_columns: frozenset[int] = frozenset({0})  # the others hold numbers (right-aligned)
+    lead: Markup = field(default_factory=lambda: Markup(""))  # above the chart (a switch)
 
 
 @dataclass(frozen=True)
@@ -624,20 +625,26 @@ def per_year(selection: Selection) -> Figure:
             csv_rows.append([year, "", parts[-1]])
         rows.append(cells)
     names = [v.label for v in series_values] + [NOT_RECORDED]
-    other = "type" if by == "nation" else "nation"
-    switch = Markup(
-        f'<p class="switch">By {escape(noun)}; see it '
-        f'{_link(selection.href("insights.insight", [("by", other)], name="per-year"), "by " + BREAKDOWNS[other][1])}.</p>')  # noqa: E501
+    choices = []
+    for key, (_, label) in BREAKDOWNS.items():
+        if key == by:
+            choices.append(Markup(f"<strong>{escape(label)}</strong>"))
+        else:
+            choices.append(_link(selection.href("insights.insight", [("by", key)],
+                                                name="per-year"), label))
+    switch = Markup('<p class="switch">Split by: ') + Markup(" · ").join(choices) + \
+        Markup("</p>")
     return Figure(
         chart=charts.stacked_bar_chart(
             f"chart-per-year-{by}", f"Reviews per year by {noun}",
-            f"Reviews per year, newest first, each bar split by {noun}.", names, stacks),
+            f"Reviews per year, newest first, each bar split by {noun}.", names, stacks,
+            last_is_rest=True),
         sentence=(f"Reviews per year, split by {noun}"
                   + (" (from the locality's ONS code: England, Wales, Scotland or Northern "
                      "Ireland)" if by == "nation" else "")
                   + f". \"{NOT_RECORDED.capitalize()}\": reviews with no {noun} in the graph."),
         head=["Year", *names], rows=rows,
-        csv_head=["year", noun, "reviews"], csv_rows=csv_rows, extra=switch)
+        csv_head=["year", noun, "reviews"], csv_rows=csv_rows, lead=switch)
 
 
 INSIGHTS = [
