@@ -320,3 +320,12 @@ def test_addressee_counts_link_to_those_recommendations(corpus: Served) -> None:
         listed = get(corpus, unescape(href)).text
         assert "Keyword: domestic abuse" in listed
         assert re.search(rf"{count} recommendations?</span>", listed), href
+
+
+@pytest.mark.parametrize("path", ["/insights", "/insights/map", "/insights/theme-pairs",
+                                  "/reviews/answers"])
+def test_filters_from_the_url_are_escaped(sample: Served, path: str) -> None:
+    hostile = "q=%3Cscript%3Ealert(1)%3C/script%3E&keyword=%22%3E%3Cimg%20src=x%3E"
+    page = get(sample, f"{path}?{hostile}").text
+    assert "<script>alert" not in page and "<img src=x>" not in page
+    assert "&lt;script&gt;" in page
