@@ -6,9 +6,8 @@ suite to the real build is a change to that fixture alone.
 
 from __future__ import annotations
 
-import socket
+import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,11 +15,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from helpers import REVIEWGRAPH, free_port
 from store_servers import STORE_KINDS, StoreFarm, stop_process_group, virtuoso_available
 
 TESTS_DIR = Path(__file__).parent
 FIXTURES_DIR = TESTS_DIR / "fixtures"
-REVIEWGRAPH = Path(sys.executable).parent / "reviewgraph"
 
 
 @pytest.fixture(scope="session")
@@ -73,12 +72,6 @@ class Server:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_server(graph: Path, build_dir: Path, *extra: str, store_url: str | None = None
@@ -174,3 +167,47 @@ def limited_server(graph_file: Path, tmp_path_factory: pytest.TempPathFactory,
 @pytest.fixture(scope="session")
 def endpoint(server: Server) -> str:
     return server.endpoint
+
+
+# --- in CI, a skipped server or browser test is a failure ------------------------------------
+# CI installs every server and the browser the tests use (scripts/setup --test); a test skipped
+# there for want of one would let CI pass with part of the suite gone.
+SERVER_FIXTURES = {"server", "limited_server", "endpoint", "store_kind", "store_farm",
+                   "endpoint_store_url", "page_store_url", "served", "browser"}
+MISSING_PART = ("not installed", "chromium", "virtuoso", "axe-core", "playwright", "oxigraph",
+                "server", "browser")
+_skipped_in_ci: list[str] = []
+
+
+def _needs_a_server(report: pytest.TestReport | pytest.CollectReport,
+                    fixtures: set[str]) -> bool:
+    # A skip's longrepr is (file, line, "Skipped: reason"): the reason alone is read.
+    longrepr = report.longrepr
+    reason = (longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)).lower()
+    return bool(fixtures & SERVER_FIXTURES) or any(word in reason for word in MISSING_PART)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and _needs_a_server(report, set(getattr(item, "fixturenames", ()))):
+        _skipped_in_ci.append(f"{report.nodeid}: {report.longrepr}")
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.skipped and _needs_a_server(report, set()):  # a module skipped as a whole
+        _skipped_in_ci.append(f"{report.nodeid}: {report.longrepr}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("CI") and _skipped_in_ci and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if os.environ.get("CI") and _skipped_in_ci:
+        terminalreporter.section("server or browser tests skipped in CI (a failure)",
+                                 red=True)
+        for line in _skipped_in_ci:
+            terminalreporter.line(line)

@@ -114,9 +114,13 @@ def test_reader_path_through_the_site(browser: object, served: Served) -> None:
         assert "NSPCC Helpline on 0808 800 5000" in page.content()
         reader.check("04-review")
 
-        page.locator("#queries-heading + ul a").first.click()  # the query behind the page
+        # The query behind the review's parts opens in the editor, bound to this review.
+        page.locator("#queries-heading + ul li", has_text="review-parts.rq").locator(
+            "a").click()
         page.wait_for_url("**/sparql?query=*")
-        assert "review-parts" not in page.url or "concernsChild" in page.content()
+        editor_text = page.locator("textarea#query").input_value()
+        assert "rg:concernsChild" in editor_text
+        assert review_url.rsplit("/page/", 1)[1] in editor_text  # review/<slug> of its IRI
         page.go_back()
         page.wait_for_url(review_url)
         reader.errors.clear()  # the query editor is the endpoint's page, checked by its tests

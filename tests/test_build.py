@@ -380,7 +380,37 @@ def test_parallel_build_falls_back_when_pages_share_a_review(
     pages = _many_pages(tmp_path)
     pages[-1].write_text(pages[-1].read_text(encoding="utf-8")
                          + GOOD_PAGE.replace("Child Z", "Child Aa"), encoding="utf-8")
-    build(pages, tmp_path / "parallel", workers=2)
+    report = build(pages, tmp_path / "parallel", workers=2)
     assert parallel_outcomes == ["_Fallback"]
-    build(pages, tmp_path / "one", workers=1)
+    assert report.fallback is not None and "describe the same node" in report.fallback
+    one = build(pages, tmp_path / "one", workers=1)
+    assert one.fallback is None  # the parallel build did not apply: no reason to give
     assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "one")
+
+
+def _failing_chunk_work(paths: list[Path]) -> None:
+    raise ZeroDivisionError("a bug in a chunk worker")
+
+
+def _bad_input_chunk_work(paths: list[Path]) -> None:
+    raise ReviewGraphError(f"{paths[0].name}: cannot read the page")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the parallel build forks")
+def test_a_worker_exception_fails_the_parallel_build_loudly(
+        tmp_path: Path, parallel_outcomes: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """No quiet second build in one process: a bug in a worker fails the build with the
+    worker's exception, and bad input with its own clear error; nothing is written."""
+    import reviewgraph.build as build_module
+
+    pages = _many_pages(tmp_path)
+    out = tmp_path / "out"
+    monkeypatch.setattr(build_module, "_chunk_work", _failing_chunk_work)  # the fork inherits
+    with pytest.raises(ZeroDivisionError, match="a bug in a chunk worker"):
+        build(pages, out, workers=2)
+    assert parallel_outcomes == ["ZeroDivisionError"]
+    monkeypatch.setattr(build_module, "_chunk_work", _bad_input_chunk_work)
+    with pytest.raises(ReviewGraphError, match="month-01.txt: cannot read the page"):
+        build(pages, out, workers=2)
+    assert parallel_outcomes == ["ZeroDivisionError", "ReviewGraphError"]
+    assert not out.exists()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from helpers import free_port
 from rdflib import Graph
 
 import reviewgraph.paths
@@ -23,12 +23,6 @@ from reviewgraph.places import Places
 
 FIXTURE = Path(__file__).parent / "fixtures" / "links" / "wikidata-gss.ttl"
 OXIGRAPH = shutil.which("oxigraph") or str(Path(__file__).parents[1] / ".venv/bin/oxigraph")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

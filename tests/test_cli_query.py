@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import rdflib
+from helpers import free_port
 
 from reviewgraph.cli import main
 
@@ -21,12 +21,6 @@ CONSTRUCT = ("CONSTRUCT { ?r <http://purl.org/dc/terms/title> ?t } "
 
 
 REVIEWGRAPH = Path(sys.executable).parent / "reviewgraph"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -104,3 +98,36 @@ def test_the_installed_command(endpoint, expected_titles):
                              "--format", "csv"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert list(csv.reader(io.StringIO(result.stdout)))[1:] == [[t] for t in expected_titles]
+
+
+def query_command(*args: str) -> subprocess.CompletedProcess:
+    """The installed command: library warnings would reach its stderr (pytest keeps them from
+    an in-process run)."""
+    return subprocess.run([str(REVIEWGRAPH), "query", *args], capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_a_query_of_no_known_form_gives_the_endpoints_message_alone(endpoint):
+    result = query_command("SELEC ?x WHERE { ?x ?p ?o }", "--endpoint", endpoint)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"reviewgraph query: error: {endpoint} ")
+    assert "Warning" not in result.stderr and ".py" not in result.stderr
+
+
+def test_a_server_message_is_one_short_line(endpoint):
+    # A character no SPARQL name may hold: parsers answer with the ranges they expected.
+    result = query_command("SELECT ?x WHERE { ?x ?p ?o } LIMIT \u00a71", "--endpoint", endpoint)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and len(lines[0]) < 500
+    assert "\\u{" not in lines[0]
+
+
+def test_a_wrong_endpoint_url_is_named_without_its_html(server):
+    for url in (f"{server.base_url}/", f"{server.base_url}/no-such-page"):
+        result = query_command("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--endpoint", url)
+        assert result.returncode == 2
+        assert "<" not in result.stderr
+        assert f"is {url} the endpoint's URL?" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1

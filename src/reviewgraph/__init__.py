@@ -1,7 +1,7 @@
 """ReviewGraph: NSPCC case-review listing pages turned into a served RDF knowledge graph.
 
 Stages, in the order data flows (a module imports only from stages before it):
-paths/errors -> sources -> agencies -> records/parser -> concepts -> places -> graph
+paths/errors/progress -> sources -> agencies -> records/parser -> concepts -> places -> graph
 -> validation -> build -> store -> web -> cli.
 """
 

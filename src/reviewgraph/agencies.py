@@ -149,7 +149,7 @@ class AgencyMatcher:
                 break
             word = first.group(0)
             ascii_first_words = ascii_first_words and word.isascii()
-            by_first_word.setdefault(word.casefold(), []).append(pattern)
+            by_first_word.setdefault(word.casefold(), []).append(pattern)  # type: ignore[union-attr]
             rest = re.escape(label[first.end():])
             rest_by_first_word.setdefault(word.casefold(), []).append(
                 f"(?<={re.escape(word)}){rest}" if acronym else f"(?i:{rest})" if rest else ""
@@ -230,7 +230,7 @@ def load_agencies(path: Path = AGENCIES_FILE, base: str = DEFAULT_BASE_IRI) -> l
         raise ReviewGraphError(f"{path}: cannot read the agency vocabulary: {error}") from None
     scheme = URIRef(base + SCHEME_PATH)
     agencies = []
-    for concept in sorted(graph.subjects(SKOS.inScheme, scheme)):
+    for concept in sorted(graph.subjects(SKOS.inScheme, scheme)):  # type: ignore[type-var]
         iri = str(concept)
         if not iri.startswith(str(scheme)):
             raise ReviewGraphError(f"{path}: agency {iri} is outside {scheme}")

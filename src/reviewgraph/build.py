@@ -39,9 +39,11 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from json.encoder import encode_basestring as _json_text  # json.dumps' own, non-ASCII kept
 from pathlib import Path
+from typing import cast
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
@@ -103,6 +105,9 @@ class Changes:
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # held by the page before, gone now
+    # Reviews the added page lists that other pages of the build already held (the page
+    # becomes another source of them; they count as neither added nor changed).
+    already: list[str] = field(default_factory=list)
     left_alone: int = 0  # reviews of the other pages, untouched
     other_pages: int = 0
 
@@ -111,11 +116,13 @@ class Changes:
                 "unchanged": len(self.unchanged), "removed": len(self.removed),
                 "left_alone": self.left_alone, "other_pages": self.other_pages,
                 "reviews_added": self.added, "reviews_changed": self.changed,
-                "reviews_removed": self.removed}
+                "reviews_removed": self.removed, "reviews_already_there": self.already}
 
     def summary(self) -> str:
+        already = f", {len(self.already)} already there from other pages" if self.already \
+            else ""
         return (f"{len(self.added)} review(s) added, {len(self.changed)} changed, "
-                f"{len(self.unchanged)} unchanged, {len(self.removed)} removed; "
+                f"{len(self.unchanged)} unchanged, {len(self.removed)} removed{already}; "
                 f"{self.left_alone} review(s) on {self.other_pages} other page(s) left alone")
 
 
@@ -135,6 +142,8 @@ class BuildReport:
     # Seconds per stage (parse, graph, validate, write), for bench/; never in report.json,
     # which must not change from one build of the same input to the next.
     timings: dict[str, float] = field(default_factory=dict)
+    # Why a build the parallel way applied to was made in one process (None: it was not).
+    fallback: str | None = None
 
     def to_json(self) -> dict:
         validation = self.validation or ValidationReport(())
@@ -407,8 +416,8 @@ def _jsonld_value_text(written: str, cache: dict[str, str]) -> str:
         value = _jsonld_value(written, cache)
         if isinstance(value, str):
             return _json_text(value)
-        text = "{" + ", ".join(f"{_json_text(k)}: {_json_text(v)}"  # type: ignore[union-attr]
-                               for k, v in value.items()) + "}"
+        text = "{" + ", ".join(f"{_json_text(k)}: {_json_text(v)}"
+                               for k, v in cast(dict, value).items()) + "}"
     cache[written] = text
     return text
 
@@ -432,7 +441,7 @@ def _iri_of(written: str) -> str:
     return written[1:-1]
 
 
-def _first(pair: tuple[str, object]) -> str:
+def _first(pair: tuple) -> str:
     return pair[0]
 
 
@@ -545,13 +554,15 @@ def _build(pages: Sequence[Path | str] | None, out_dir: Path | str, base_iri: st
         started = now
 
     page_paths = [Path(p) for p in pages] if pages else default_pages()
+    fallback = None
     if _parallel_applies(page_paths, workers):
         try:
             build_report = _parallel_build(page_paths, Path(out_dir), base_iri, strict,
                                            workers, lap)
             build_report.timings = timings
             return build_report
-        except _Fallback:
+        except _Fallback as reason:
+            fallback = str(reason)
             timings.clear()
             started = time.perf_counter()
     records, problems = [], []
@@ -590,6 +601,7 @@ def _build(pages: Sequence[Path | str] | None, out_dir: Path | str, base_iri: st
                                 changes)
     lap("write")
     build_report.timings = timings
+    build_report.fallback = fallback
     return build_report
 
 
@@ -645,7 +657,9 @@ def _parse_pages(page_paths: list[Path], workers: int | None = None) -> list:
 
 
 class _Fallback(Exception):
-    """The parallel build cannot promise the one-process build's output: build that way."""
+    """The parallel build cannot promise the one-process build's output: build that way. Its
+    text says why (BuildReport.fallback; `reviewgraph build` prints it). Only these stated
+    reasons fall back: an exception in a worker fails the build."""
 
 
 def _parallel_applies(page_paths: list[Path], workers: int | None) -> bool:
@@ -664,7 +678,8 @@ CHUNK_BYTES = 4_000_000
 def _chunks(page_paths: list[Path], count: int) -> list[list[Path]]:
     """Consecutive runs of pages of about equal size (bytes), `count` of them at most."""
     sizes = [path.stat().st_size if path.is_file() else 0 for path in page_paths]
-    total, chunks, current, done = sum(sizes) or 1, [], [], 0
+    chunks: list[list[Path]] = []
+    total, current, done = sum(sizes) or 1, [], 0
     for path, size in zip(page_paths, sizes, strict=True):
         current.append(path)
         done += size
@@ -854,13 +869,17 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
         try:
             for name in pool.map(_chunk_to_file, chunks, itertools.repeat(folder)):
                 results.append(_load_chunk(name))  # while the workers go on
-        except Exception:  # noqa: BLE001 - any failure: the one-process build reports it
-            raise _Fallback from None
+        except BrokenProcessPool as error:  # a worker killed (out of memory?): say so, loudly
+            raise ReviewGraphError(f"a build worker process died ({error}); nothing was "
+                                   "written") from error
+        # Any other exception of a worker (bad input as ReviewGraphError, or a bug) propagates
+        # as it is, with the worker's traceback: never a quiet second build.
     lap("chunks")  # parse, graph, validation of the chunks' own nodes and formatting
 
     problems = [p for result in results for p in result.problems]
     if strict and problems:
-        raise _Fallback  # the one-process build reports them as it does
+        raise _Fallback("--strict and the pages gave warnings: the one-process build reports "
+                        "them as it does")
     pages: dict[str, PageGraph] = {}
     sources: dict[str, str] = {}
     reviews: dict[str, str] = {}
@@ -869,9 +888,18 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     owned: set[str] = set()
     page_triples = 0
     for result in results:
-        if ((strict and result.warnings) or result.sub_class or result.validated is None
-                or not owned.isdisjoint(result.owned)):
-            raise _Fallback
+        if strict and result.warnings:
+            raise _Fallback("--strict and the graph gave warnings: the one-process build "
+                            "reports them as it does")
+        if result.sub_class:
+            raise _Fallback("a page's graph says rdfs:subClassOf, so class membership is not "
+                            "in the shared triples alone")
+        if result.validated is None:
+            raise _Fallback("the shapes need pyshacl for a chunk's nodes (the fast engine "
+                            "cannot check them alone)")
+        if not owned.isdisjoint(result.owned):
+            raise _Fallback("two runs of pages describe the same node (e.g. the same review "
+                            "on two pages, or two pages with one name)")
         pages.update(result.pages)
         sources.update(result.sources)
         reviews.update(result.reviews)
@@ -883,15 +911,16 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     for result in results:
         # A chunk linking to another chunk's node: its checks did not see that node.
         if not owned.isdisjoint(set(result.linked).difference(result.owned)):
-            raise _Fallback
+            raise _Fallback("a page links to a node that a page in another run describes")
     if any(len(given) > 1 for given in locality_values.values()):
-        raise _Fallback
+        raise _Fallback("a locality name was matched to different places in different runs "
+                        "of pages")
     places.used = {URIRef(iri) for page in pages.values() for iri in page.places}
     shared_set = shared_triples(vocabularies, places, keywords,
                                 [URIRef(iri) for iri in sources.values()], reviews,
                                 page_triples)
     if any(str(s) in owned for s, _, _ in shared_set):
-        raise _Fallback
+        raise _Fallback("a node of the shared triples is also described by a page")
 
     # The shared nodes, checked once with the whole graph's shared triples.
     owned_terms = {URIRef(iri) for iri in owned}
@@ -899,7 +928,8 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     found = validate_focus([*shared_set, *types], lambda node: node not in owned_terms,
                            inverse_paths=False)
     if found is None:
-        raise _Fallback
+        raise _Fallback("a shared node has a shape looking along an inverse path (the "
+                        "triples linking to it are spread over the runs of pages)")
     for result in results:
         found.extend(result.validated)  # type: ignore[arg-type]
     report = combine(found)
@@ -947,12 +977,12 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     return report_
 
 
-def _nt_order(block: tuple[str, ...]) -> str:
+def _nt_order(block: tuple[str, bytes, bytes, bytes]) -> str:
     # Lines sort by their subject followed by a space (no IRI holds one), then within it.
     return block[0] + " "
 
 
-def _iri_order(block: tuple[str, ...]) -> str:
+def _iri_order(block: tuple[str, bytes, bytes, bytes]) -> str:
     return block[0][1:-1]
 
 
@@ -1008,7 +1038,7 @@ def _write_build(out_dir: Path, base_iri: str, states: list[_PageState],
     """Write every output file of a build from the pages' and the shared lines."""
     all_lines = _merged([shared_lines, *graphs.values()])
     by_subject = _by_subject(all_lines)
-    named_graphs = {**graphs, base_iri + SHARED_GRAPH: shared_lines}
+    named_graphs: dict[str, Sequence[str]] = {**graphs, base_iri + SHARED_GRAPH: shared_lines}
 
     def graph_files(staging: Path, write: Callable[[str, Content], None]) -> dict[str, str]:
         # The JSON-LD of a large build is made in a forked process while this one makes the
@@ -1217,6 +1247,8 @@ def add_page(
         raise BuildFailed(validation)
 
     changes = _changes(name, previous, new_state, others)
+    changes.already = sorted({iri for s in touched for iri in s.reviews
+                              if iri in touched_iris and iri not in new_state.contents})
     shared_lines = nt_lines(shared)
     new_graphs = {s.graph: graphs.get(s.graph, []) for s in others}
     new_graphs[new_state.graph] = new_lines

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+import html
 import json
+import re
 import sys
 import urllib.error
+import warnings
 from pathlib import Path
 from typing import TextIO
 
@@ -45,7 +48,11 @@ def run_query(argument: str, endpoint: str, output: str, out: TextIO, timeout: f
     client = SPARQLWrapper(endpoint)
     client.setMethod(POST)  # no URL length limit; SPARQLWrapper sends a form
     client.setTimeout(int(timeout))
-    client.setQuery(text)
+    with warnings.catch_warnings():
+        # SPARQLWrapper warns (with its file path) of a query form it cannot tell; the
+        # endpoint's own message says what is wrong with the query.
+        warnings.simplefilter("ignore")
+        client.setQuery(text)
     form = client.queryType
     graph = form in GRAPH_FORMS
     if output == "csv" and graph:
@@ -70,24 +77,54 @@ def run_query(argument: str, endpoint: str, output: str, out: TextIO, timeout: f
 
 def _fetch(client: SPARQLWrapper, endpoint: str) -> bytes:
     try:
-        response = client.query().response
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the same, of the answer's format
+            response = client.query().response
         body = response.read()
     except SPARQLWrapperException as error:
         # SPARQLWrapper puts the server's message after "Response:"; show just that.
-        detail = _server_message(str(error))
+        detail = _concise(_server_message(str(error)), endpoint)
         raise ReviewGraphError(f"{endpoint} refused the query: {detail}") from error
     except urllib.error.HTTPError as error:
-        detail = error.read().decode("utf-8", errors="replace").strip()
+        detail = _concise(error.read().decode("utf-8", errors="replace"), endpoint)
         raise ReviewGraphError(f"{endpoint} answered {error.code}: {detail}") from error
     except (TimeoutError, urllib.error.URLError, ConnectionError) as error:
         reason = getattr(error, "reason", error)
         raise ReviewGraphError(f"cannot reach {endpoint}: {reason} "
                                "(is `reviewgraph serve` running?)") from error
+    kind = response.headers.get("Content-Type", "")
+    if kind.startswith(("text/html", "application/xhtml")):
+        raise ReviewGraphError(f"{endpoint} answered with a web page, not SPARQL results: "
+                               f"{_concise(body.decode('utf-8', errors='replace'), endpoint)}")
     truncated = response.headers.get("ReviewGraph-Truncated")
     if truncated:
         print(f"reviewgraph query: warning: results were cut by the server ({truncated})",
               file=sys.stderr)
     return body
+
+
+MESSAGE_CHARACTERS = 300  # of a server's message shown; the rest is cut
+# A parser's list of character ranges it expected (e.g. ['\u{10000}'..='\u{effff}']).
+_CHARACTER_RANGES = re.compile(r"(?:\[?'[^']{1,12}'\s*\.\.=?\s*'[^']{1,12}'\]?(?:,\s*)?)+")
+
+
+def _concise(message: str, endpoint: str) -> str:
+    """A server's error body as one readable line: a web page's title (a wrong URL, e.g. not
+    the /sparql one), a parser's list of character ranges summed up, and at most
+    MESSAGE_CHARACTERS characters."""
+    text = message.strip()
+    if re.match(r"(?is)\s*(<!doctype html|<html)", text):
+        title = re.search(r"(?is)<title>(.*?)</title>", text) or re.search(
+            r"(?is)<h1>(.*?)</h1>", text)
+        page = html.unescape(re.sub(r"<[^>]+>", "", title.group(1))).strip() if title \
+            else "a web page"
+        return f"{page} (a web page, not a SPARQL endpoint's answer: is {endpoint} the " \
+               "endpoint's URL?)"
+    text = _CHARACTER_RANGES.sub("a character of a name, ", text)
+    text = " ".join(text.split())
+    if len(text) > MESSAGE_CHARACTERS:
+        text = text[:MESSAGE_CHARACTERS].rstrip() + " ..."
+    return text
 
 
 def _server_message(message: str) -> str:

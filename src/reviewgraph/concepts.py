@@ -22,8 +22,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from re import _constants as regex_ops  # the stdlib's own regex parser, to read patterns
-from re import _parser as regex_parser
+from re import _constants as regex_ops  # type: ignore[attr-defined]  # the stdlib's own
+from re import _parser as regex_parser  # type: ignore[attr-defined]  # regex parser
+from typing import cast
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
@@ -84,7 +85,7 @@ class ConceptScheme:
     @classmethod
     def from_graph(cls, graph: Graph, scheme: URIRef, concept_class: URIRef) -> ConceptScheme:
         result = cls(iri=scheme, concept_class=concept_class)
-        for concept in sorted(graph.subjects(SKOS.inScheme, scheme)):
+        for concept in sorted(graph.subjects(SKOS.inScheme, scheme)):  # type: ignore[type-var]
             if not isinstance(concept, URIRef):
                 continue
             pref = graph.value(concept, SKOS.prefLabel)
@@ -415,13 +416,13 @@ def load_vocabularies(
             raise ReviewGraphError(f"{path}: cannot read the vocabulary: {error}") from None
 
     patterns: dict[URIRef, list[str]] = {}
-    for theme in graph.subjects(RDF.type, RG.LearningTheme):
+    for theme in cast("Iterable[URIRef]", graph.subjects(RDF.type, RG.LearningTheme)):
         patterns[theme] = [str(p) for p in graph.objects(theme, RG.matchPattern)]
         if not patterns[theme]:
             raise ReviewGraphError(f"themes.ttl: theme {theme} has no rg:matchPattern")
 
     bands = []
-    for band in graph.subjects(RDF.type, RG.AgeBand):
+    for band in cast("Iterable[URIRef]", graph.subjects(RDF.type, RG.AgeBand)):
         start = graph.value(band, RG.ageFrom)
         below = graph.value(band, RG.ageBelow)
         start_days = duration_days(str(start)) if start is not None else None

@@ -48,9 +48,9 @@ class _TermCache:
         return term
 
 
-RG, RDF, RDFS, XSD, DCTERMS, PROV, SCHEMA, FABIO = (  # type: ignore[assignment]
+RG, RDF, RDFS, XSD, DCTERMS, PROV, SCHEMA, FABIO = (  # type: ignore[assignment, misc]
     _TermCache(namespace) for namespace in (RG, RDF, RDFS, XSD, DCTERMS, PROV, SCHEMA, FABIO))
-DCAT, SKOS, VOID = (_TermCache(namespace) for namespace in (DCAT, SKOS, VOID))  # type: ignore[assignment]
+DCAT, SKOS, VOID = (_TermCache(namespace) for namespace in (DCAT, SKOS, VOID))  # type: ignore[assignment, misc]
 
 SEXES = {"female": SCHEMA.Female, "male": SCHEMA.Male}
 DATASET_PATH = "dataset"  # {base}dataset: the VoID/DCAT description of the whole graph
@@ -490,8 +490,8 @@ def shared_triples(
     base = vocabularies.base
     shared: set[Triple] = set(places.triples())
     shared.update(vocabularies.keywords.triples(keywords_seen))
-    shared.update(vocabularies.graph)
-    shared.update(agency_graph(base))
+    shared.update(vocabularies.graph)  # type: ignore[arg-type]  # a Graph is its triples
+    shared.update(agency_graph(base))  # type: ignore[arg-type]
     dataset = URIRef(base + DATASET_PATH)
     add = shared.add
     add((dataset, RDF.type, VOID.Dataset))
@@ -555,9 +555,9 @@ class _RecordingDict(dict):
 
     def __init__(self) -> None:
         super().__init__()
-        self.given: dict[object, set] = {}
+        self.given: dict[str, set] = {}
 
-    def __setitem__(self, key: object, value: object) -> None:
+    def __setitem__(self, key: str, value: object) -> None:
         self.given.setdefault(key, set()).add(value)
         super().__setitem__(key, value)
 

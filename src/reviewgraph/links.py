@@ -425,7 +425,7 @@ def wikidata_candidates(
                     found[gss].append((item, label))
     candidates = []
     for place in places:
-        items = found.get(place.gss) or [(None, None)]
+        items = found.get(place.gss) or [(None, None)]  # type: ignore[list-item]
         # Several labels of one item: keep one row per item.
         seen: set[str | None] = set()
         for item, label in sorted(items, key=lambda pair: (pair[0] or "", pair[1] or "")):

@@ -1093,7 +1093,8 @@ def _read_entry(
                     else:
                         warn(f"field '{segment.label}' is empty", line.number)
                     continue
-                _add_field_text(fields, current, current_label, segment.text)
+                _add_field_text(fields, current, current_label,  # type: ignore[arg-type]
+                                segment.text)
                 continue
             # unlabelled text or a bullet
             if current in LIST_FIELDS and (segment.kind == "bullet" or expecting_items):

@@ -55,6 +55,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from pyshacl import validate as shacl_validate
 from pyshacl.rdfutil.compare import compare_literal
@@ -92,7 +93,10 @@ BATCH_REVIEWS = 1000
 # Below this many triples, one pyshacl call in this process beats starting workers.
 PARALLEL_FROM_TRIPLES = 60_000
 
-Triple = tuple[object, object, object]
+# An rdflib term (URIRef, BNode, Literal): rdflib's Node has no order, which sorted() needs,
+# and the graphs hold mixed terms, so the terms and the triples the checks pass around are Any.
+RdfTerm: TypeAlias = Any
+Triple = tuple[RdfTerm, RdfTerm, RdfTerm]
 
 
 @dataclass(frozen=True)
@@ -304,19 +308,19 @@ class _SourceFinder:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
 
-    def extract_of(self, node: object) -> URIRef | None:
+    def extract_of(self, node: RdfTerm) -> URIRef | None:
         g = self.graph
         if (node, RG.firstLine, None) in g:
             return node  # type: ignore[return-value]
         own = self._extracts(node)
         if own:
             return own[0]
-        for review in sorted(g.subjects(None, node)):
+        for review in sorted(g.subjects(None, node)):  # type: ignore[type-var]
             if (review, RDF.type, RG.CaseReview) in g and self._extracts(review):
                 return self._extracts(review)[0]
         return None
 
-    def _extracts(self, review: object) -> list[URIRef]:
+    def _extracts(self, review: RdfTerm) -> list[URIRef]:
         # rg:sourceExtract, or failing that the prov:wasDerivedFrom it refines.
         for predicate in (RG.sourceExtract, PROV.wasDerivedFrom):
             found = sorted(e for e in self.graph.objects(review, predicate)
@@ -325,7 +329,7 @@ class _SourceFinder:
                 return found
         return []
 
-    def where(self, node: object) -> tuple[str | None, int | None, int | None]:
+    def where(self, node: RdfTerm) -> tuple[str | None, int | None, int | None]:
         extract = self.extract_of(node)
         if extract is None:
             return None, None, None
@@ -334,7 +338,7 @@ class _SourceFinder:
         name = g.value(page, RG.fileName) if page is not None else None
         first, last = g.value(extract, RG.firstLine), g.value(extract, RG.lastLine)
 
-        def number(value: object) -> int | None:
+        def number(value: RdfTerm) -> int | None:
             try:
                 return int(str(value)) if value is not None else None
             except ValueError:
@@ -343,9 +347,9 @@ class _SourceFinder:
         return (str(name) if name is not None else None), number(first), number(last)
 
 
-def _label(graph: Graph, node: object) -> str | None:
+def _label(graph: Graph, node: RdfTerm) -> str | None:
     for predicate in LABEL_PROPERTIES:
-        for value in sorted(graph.objects(node, predicate)):
+        for value in sorted(graph.objects(node, predicate)):  # type: ignore[type-var]
             if str(value).strip():
                 return str(value)
     return None
@@ -360,7 +364,8 @@ def validate(
 ) -> ValidationReport:
     """Validate the graph against the project's shapes (or the given ones), with the fast
     engine (default) or pyshacl (`engine="pyshacl"`); both give the same report."""
-    return validate_triples(graph, shapes, workers, batch_reviews, engine)
+    # A Graph is a collection of its triples.
+    return validate_triples(graph, shapes, workers, batch_reviews, engine)  # type: ignore[arg-type]
 
 
 def validate_triples(
@@ -445,7 +450,8 @@ def _init_worker(shared: list[Triple], batches: list[list[Triple]], shapes: Grap
 
 def _validate_batch_number(number: int) -> list[ValidationResult]:
     batch = _WORK["batches"][number]  # type: ignore[index]
-    return _validate_batch([*_WORK["shared"], *batch], _WORK["shapes"])  # type: ignore[misc]
+    return _validate_batch([*_WORK["shared"], *batch],  # type: ignore[misc]
+                           _WORK["shapes"])  # type: ignore[arg-type]
 
 
 def _validate_batch(triples: Iterable[Triple], shapes: Graph) -> list[ValidationResult]:
@@ -583,7 +589,7 @@ class TripleIndex:
         dict and list look-ups find an identical key at once, but compare an equal one in
         Python (rdflib's __eq__), which was most of the engine's time."""
         if self._terms is None:
-            terms: dict[object, object] = {}
+            terms: dict[RdfTerm, RdfTerm] = {}
             for by_predicate in self.out.values():
                 for predicate in by_predicate:
                     if predicate not in terms:
@@ -730,7 +736,7 @@ def _actual_datatype(value: Literal, datatype: URIRef) -> bool:
     return True if expected is None else isinstance(value.value, expected)  # type: ignore[arg-type]
 
 
-def _value_check(shapes: Graph, shape: object, parameter: object, argument: object):
+def _value_check(shapes: Graph, shape: RdfTerm, parameter: RdfTerm, argument: RdfTerm):
     """A test of one value node for one constraint parameter (None: not a value test)."""
     if parameter == SH.datatype:
         if not isinstance(argument, URIRef):
@@ -739,7 +745,7 @@ def _value_check(shapes: Graph, shape: object, parameter: object, argument: obje
         # of a build are many, their kinds few).
         memo: dict[tuple, bool] = {}
 
-        def datatype_test(v: object) -> bool:
+        def datatype_test(v: RdfTerm) -> bool:
             if not isinstance(v, Literal):
                 return False
             kind = (v.datatype, v.language, type(v.value), getattr(v, "ill_typed", None))
@@ -776,7 +782,7 @@ def _value_check(shapes: Graph, shape: object, parameter: object, argument: obje
         bound_is_string = isinstance(argument.value, str)
         lower = parameter == SH.minInclusive
 
-        def in_range(v: object) -> bool:
+        def in_range(v: RdfTerm) -> bool:
             if not isinstance(v, Literal) or isinstance(v.value, str) != bound_is_string:
                 return False
             try:
@@ -790,8 +796,8 @@ def _value_check(shapes: Graph, shape: object, parameter: object, argument: obje
 
 @dataclass
 class _PropertyCheck:
-    shape: object
-    path: object  # predicate IRI or ("^", predicate)
+    shape: RdfTerm
+    path: RdfTerm  # predicate IRI or ("^", predicate)
     severity: URIRef
     messages: tuple[str, ...]
     min_count: int | None
@@ -803,11 +809,11 @@ class _PropertyCheck:
     alternatives: list  # sh:or: list of lists of value tests (and classes)
 
 
-def _messages(shapes: Graph, shape: object) -> tuple[str, ...]:
+def _messages(shapes: Graph, shape: RdfTerm) -> tuple[str, ...]:
     return tuple(str(m) for m in shapes.objects(shape, SH.message))
 
 
-def _severity(shapes: Graph, shape: object) -> URIRef:
+def _severity(shapes: Graph, shape: RdfTerm) -> URIRef:
     severity = shapes.value(shape, SH.severity)
     if severity is None:
         return SH.Violation
@@ -816,7 +822,7 @@ def _severity(shapes: Graph, shape: object) -> URIRef:
     return severity  # type: ignore[return-value]
 
 
-def _check_parameters(shapes: Graph, shape: object, allowed: frozenset) -> None:
+def _check_parameters(shapes: Graph, shape: RdfTerm, allowed: frozenset) -> None:
     for predicate in set(shapes.predicates(shape, None)):
         if predicate not in allowed:
             raise _Unsupported
@@ -827,11 +833,11 @@ def _check_parameters(shapes: Graph, shape: object, allowed: frozenset) -> None:
             raise _Unsupported  # e.g. an implicit class target
 
 
-def _compile_property(shapes: Graph, shape: object) -> _PropertyCheck:
+def _compile_property(shapes: Graph, shape: RdfTerm) -> _PropertyCheck:
     _check_parameters(shapes, shape, FAST_PROPERTY_PARAMETERS)
     raw_path = shapes.value(shape, SH.path)
     if isinstance(raw_path, URIRef):
-        path: object = raw_path
+        path: RdfTerm = raw_path
     elif isinstance(raw_path, BNode) and set(shapes.predicate_objects(raw_path)) and all(
             p == SH.inversePath and isinstance(o, URIRef)
             for p, o in shapes.predicate_objects(raw_path)) \
@@ -843,7 +849,7 @@ def _compile_property(shapes: Graph, shape: object) -> _PropertyCheck:
     if not messages:
         raise _Unsupported  # pyshacl's generic messages are its own: let it word them
 
-    def count(parameter: object) -> int | None:
+    def count(parameter: RdfTerm) -> int | None:
         value = shapes.value(shape, parameter)
         if value is None:
             return None
@@ -882,16 +888,16 @@ def _compile_property(shapes: Graph, shape: object) -> _PropertyCheck:
 
 @dataclass
 class _NodeCheck:
-    shape: object
+    shape: RdfTerm
     severity: URIRef
     messages: tuple[str, ...]
-    targets: list[tuple[object, object]]
-    node_kind: object | None
+    targets: list[tuple[RdfTerm, RdfTerm]]
+    node_kind: RdfTerm | None
     closed_allowed: frozenset | None
     properties: list[_PropertyCheck]
 
 
-def _compile_node(shapes: Graph, shape: object) -> _NodeCheck:
+def _compile_node(shapes: Graph, shape: RdfTerm) -> _NodeCheck:
     _check_parameters(shapes, shape, FAST_NODE_PARAMETERS)
     messages = _messages(shapes, shape)
     node_kind = shapes.value(shape, SH.nodeKind)
@@ -916,7 +922,7 @@ def _compile_node(shapes: Graph, shape: object) -> _NodeCheck:
                       properties=[_compile_property(shapes, p) for p in property_shapes])
 
 
-def _node_kind_message(shapes: Graph, node_kind: object) -> str:
+def _node_kind_message(shapes: Graph, node_kind: RdfTerm) -> str:
     """pyshacl's own wording for a node kind result of a shape without sh:message."""
     return f"Value is not of Node Kind {shapes.namespace_manager.normalizeUri(node_kind)}"
 
@@ -1186,7 +1192,7 @@ def validate_fast(
                 found, unsupported = _fast_results(index, _run_fast(index, halves[0])), None
             except _Unsupported as error:
                 found, unsupported = [], error
-            found += collect(other)  # type: ignore[operator]
+            found += collect(other)  # type: ignore[arg-type]
             if unsupported is not None:
                 raise unsupported
         else:

@@ -426,7 +426,7 @@ def _receive(fd: int) -> tuple | None:
 
 def serve_requests(spec: dict, read_fd: int, write_fd: int) -> int:
     # Imported here so the web worker that only manages the pool stays light.
-    from reviewgraph.store import OxigraphStore, open_store
+    from reviewgraph.store import OxigraphStore, Store, open_store
 
     if spec.get("kind", "oxigraph") == "oxigraph" and not deny_network():
         print("reviewgraph executor: warning: could not block network access; "
@@ -435,7 +435,7 @@ def serve_requests(spec: dict, read_fd: int, write_fd: int) -> int:
         if spec.get("memory_file"):
             # Faster than the read-only on-disk store for engine-bound queries (GROUP BY,
             # lookups): see Settings.executor_graph_file.
-            store = OxigraphStore.in_memory(Path(spec["memory_file"]))
+            store: Store = OxigraphStore.in_memory(Path(spec["memory_file"]))
         else:
             store = open_store(spec)
     except Exception as error:  # noqa: BLE001 - reported to the pool, which reports it

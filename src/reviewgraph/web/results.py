@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from itertools import islice
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -163,7 +164,7 @@ def _graph(triples: list, fmt: str, truncated: bool, max_rows: int,
     rdf_format = GRAPH_WRITERS[fmt]
     if rdf_format.supports_datasets:
         triples = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
-    options = {}
+    options: dict[str, Any] = {}
     if prefixes and fmt in ("turtle", "trig", "rdfxml"):
         options["prefixes"] = prefixes
     body = ox.serialize(triples, format=rdf_format, **options) or b""
