@@ -1140,7 +1140,8 @@ def create_blueprint(site: Site) -> Blueprint:
             "reviews_total": value.count,
             "reviews_paging": paging(page_number, value.count, PAGE_SIZE),
             "index_link": url_for("pages.reviews", **{value.facet: value.key}),
-            "answers_link": url_for("answers.answers", **{value.facet: value.key}),
+            "answers_link": url_for("answers.answers") + "?"
+            + urlencode({value.facet: value.key}),
             "year_counts": chart,
             "cooccurring": cooccurring,
         }
