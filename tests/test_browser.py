@@ -253,3 +253,39 @@ def test_answers_pages(browser: object, served: Served, width: int) -> None:
             reader.check(f"31-{number:02d}-answers-{width}")
     finally:
         reader.close()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """1,500 made-up reviews (bench/synthetic.py through the real build): charts with spread."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "synthetic.py"
+    spec = importlib.util.spec_from_file_location("synthetic", path)
+    assert spec is not None and spec.loader is not None
+    synthetic = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synthetic)
+    folder = tmp_path_factory.mktemp("browser-corpus")
+    pages = synthetic.write_pages(1500, folder / "pages", per_page=500)
+    with served_build(pages, folder) as served:
+        yield served
+
+
+def test_insight_pages_with_spread_on_a_phone(browser: object, corpus: Served) -> None:
+    """The insights of 1,500 reviews at 390 px: the map with every area linked, the small
+    multiples and the ranked pairs, checked like every page (screenshots 32-...)."""
+    reader = Reader(browser, corpus, width=390, height=900)
+    page = reader.page
+    try:
+        for number, path in enumerate(["/insights/map", "/insights/themes-over-time",
+                                       "/insights/theme-pairs", "/insights/outcomes-by-age"]):
+            page.goto(corpus.url + path)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+            assert page.locator("figure.insight svg title").count() >= 1
+            if path == "/insights/map":
+                assert page.locator("svg.map a").count() > 100
+            reader.check(f"32-{number:02d}-spread-{path.rsplit('/', 1)[-1]}-390")
+    finally:
+        reader.close()
