@@ -26,6 +26,8 @@ import pyoxigraph
 from flask import Flask
 
 from reviewgraph.terms import DEFAULT_BASE_IRI
+from reviewgraph.web.answers import register_answers
+from reviewgraph.web.insights import INSIGHTS, register_insights
 from reviewgraph.web.pages import register_pages
 
 
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build", type=Path, help="a build folder (reviewgraph.nt inside)")
     parser.add_argument("--ntriples", type=Path, help="an N-Triples file")
     parser.add_argument("--requests", type=int, default=200, help="requests per page type")
+    parser.add_argument("--only", help="measure only page types whose name contains one of these "
+                                       "(comma-separated, e.g. insight,answers)")
     args = parser.parse_args(argv)
     source = args.build / "reviewgraph.nt" if args.build else args.ntriples
     if source is None:
@@ -63,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"loaded {source} in {time.perf_counter() - started:.1f} s")
     app = Flask("bench")
     site = register_pages(app, store, Settings(DEFAULT_BASE_IRI, args.build))
+    register_insights(app, site)
+    register_answers(app, site)
     client = app.test_client()
     started = time.perf_counter()
     collection = site.collection
@@ -111,11 +117,47 @@ def main(argv: list[str] | None = None) -> int:
         "data (RDF, Turtle)": [p.replace("/page/", "/data/") + ".ttl"
                                for p in pages("CaseReview")],
     }
-    print(f"{'page type':26} {'n':>5} {'cold p50':>9} {'cold p95':>9} {'warm p50':>9} "
+    def insight_url(path: str, i: int) -> str:
+        # A mix of the index's filters: none, a keyword, a keyword and years, a theme and a
+        # locality, a search.
+        kind = i % 5
+        if kind == 1 and keywords:
+            return f"{path}?keyword={keywords[i % len(keywords)].key}"
+        if kind == 2 and keywords:
+            return (f"{path}?keyword={keywords[i % len(keywords)].key}&"
+                    + "&".join(f"year={year}" for year in range(2019, 2026)))
+        if kind == 3 and themes and localities:
+            return (f"{path}?theme={themes[i % len(themes)].key}"
+                    f"&locality={localities[i % len(localities)].key}")
+        if kind == 4:
+            return f"{path}?q={words[i % len(words)]}"
+        return path
+
+    def with_param(url: str, param: str) -> str:
+        return url + ("&" if "?" in url else "?") + param if param else url
+
+    # Each insight page is one question over the filtered reviews: the URLs differ by filter.
+    groups["insights (list)"] = [insight_url("/insights", i) for i in range(n)]
+    for insight in INSIGHTS:
+        groups[f"insight: {insight.name}"] = [insight_url(f"/insights/{insight.name}", i)
+                                              for i in range(n)]
+    groups["insight CSV: themes-over-time"] = [
+        insight_url("/insights/themes-over-time.csv", i) for i in range(n)]
+    groups["answers (by review, by addressee)"] = [
+        with_param(insight_url("/reviews/answers", i), "by=addressee" if i % 2 else "")
+        for i in range(n)]
+    if args.only:
+        wanted = args.only.split(",")
+        groups = {name: urls for name, urls in groups.items()
+                  if any(part in name for part in wanted)}
+    client.get("/insights/addressees")  # the per-build tables, made once like the index
+    client.get("/reviews/answers")
+
+    print(f"{'page type':34} {'n':>5} {'cold p50':>9} {'cold p95':>9} {'warm p50':>9} "
           f"{'warm p95':>9} {'cold cpu p50':>12}  (ms)")
     for name, urls in groups.items():
         if not urls:
-            print(f"{name:26} (none in this graph)")
+            print(f"{name[:34]:34} (none in this graph)")
             continue
         timings, cpu = [], []
         for name_of_pass in ("cold", "prime", "warm"):
@@ -135,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
                 timings.append(run)
                 cpu.append(run_cpu)
         cold, warm = timings
-        print(f"{name:26} {len(urls):5} {statistics.median(cold):9.2f} "
+        print(f"{name[:34]:34} {len(urls):5} {statistics.median(cold):9.2f} "
               f"{percentile(cold, 0.95):9.2f} {statistics.median(warm):9.2f} "
               f"{percentile(warm, 0.95):9.2f} {statistics.median(cpu[0]):12.2f}")
     return 0

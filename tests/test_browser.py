@@ -198,3 +198,94 @@ def test_pages_work_without_javascript(browser: object, served: Served) -> None:
         assert page.locator("ol.results-list > li").count() > 0
     finally:
         context.close()
+
+
+INSIGHT_PATHS = ["/insights", "/insights/themes-over-time", "/insights/theme-pairs",
+                 "/insights/addressees", "/insights/outcomes-by-age", "/insights/map",
+                 "/insights/per-year", "/insights/per-year?by=type",
+                 "/insights/themes-over-time?keyword=domestic-abuse&year=2024&year=2025"]
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_insight_pages(browser: object, served: Served, width: int) -> None:
+    """/insights and every insight, on a phone and a desktop: no sideways scrolling, the
+    helpline, and a chart with its table, query link and CSV link (screenshots 30-...)."""
+    from reviewgraph.web.insights import INSIGHTS
+
+    assert {f"/insights/{insight.name}" for insight in INSIGHTS} <= set(INSIGHT_PATHS)
+    reader = Reader(browser, served, width=width, height=900)
+    page = reader.page
+    try:
+        for number, path in enumerate(INSIGHT_PATHS):
+            page.goto(served.url + path)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
+            assert "NSPCC Helpline on 0808 800 5000" in page.locator(".helpline").inner_text()
+            if path != "/insights":
+                figure = page.locator("figure.insight")
+                assert figure.locator("svg title").count() >= 1
+                assert figure.locator("svg").first.bounding_box()["width"] <= width
+                assert page.locator("table.insight-table tbody tr").count() > 0
+                main = page.locator("main")
+                assert main.get_by_role("link", name="The query behind this chart").count() == 1
+                assert main.get_by_role("link", name="The chart's data as CSV").count() == 1
+            slug = path.strip("/").replace("/", "-").replace("?", "-").replace("&", "-")
+            reader.check(f"30-{number:02d}-{slug.replace('=', '-')}-{width}")
+    finally:
+        reader.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_answers_pages(browser: object, served: Served, width: int) -> None:
+    """The learning and recommendations of filtered reviews, by review and by addressee."""
+    reader = Reader(browser, served, width=width, height=900)
+    page = reader.page
+    try:
+        for number, path in enumerate(["/reviews/answers?keyword=domestic-abuse",
+                                       "/reviews/answers?by=addressee"]):
+            page.goto(served.url + path)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
+            assert "NSPCC Helpline on 0808 800 5000" in page.locator(".helpline").inner_text()
+            assert page.locator("main ol.points li").count() > 0
+            reader.check(f"31-{number:02d}-answers-{width}")
+    finally:
+        reader.close()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """1,500 made-up reviews (bench/synthetic.py through the real build): charts with spread."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "synthetic.py"
+    spec = importlib.util.spec_from_file_location("synthetic", path)
+    assert spec is not None and spec.loader is not None
+    synthetic = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synthetic)
+    folder = tmp_path_factory.mktemp("browser-corpus")
+    pages = synthetic.write_pages(1500, folder / "pages", per_page=500)
+    with served_build(pages, folder) as served:
+        yield served
+
+
+def test_insight_pages_with_spread_on_a_phone(browser: object, corpus: Served) -> None:
+    """The insights of 1,500 reviews at 390 px: the map with every area linked, the small
+    multiples and the ranked pairs, checked like every page (screenshots 32-...)."""
+    reader = Reader(browser, corpus, width=390, height=900)
+    page = reader.page
+    try:
+        for number, path in enumerate(["/insights/map", "/insights/themes-over-time",
+                                       "/insights/theme-pairs", "/insights/outcomes-by-age"]):
+            page.goto(corpus.url + path)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+            assert page.locator("figure.insight svg title").count() >= 1
+            if path == "/insights/map":
+                assert page.locator("svg.map a").count() > 100
+            reader.check(f"32-{number:02d}-spread-{path.rsplit('/', 1)[-1]}-390")
+    finally:
+        reader.close()

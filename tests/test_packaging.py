@@ -44,9 +44,10 @@ def test_the_wheel_carries_what_the_package_reads(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for folder, pattern in [(ROOT / "ontology", "*.ttl"), (ROOT / "shapes", "*.ttl"),
                             (ROOT / "data" / "vocabularies", "*"),
-                            (ROOT / "data" / "reference", "*")]:
+                            (ROOT / "data" / "reference", "*"),
+                            (ROOT / "data" / "reference" / "maps", "*")]:
         shipped = folder.relative_to(ROOT)
-        files = sorted(folder.glob(pattern))
+        files = sorted(path for path in folder.glob(pattern) if path.is_file())
         assert files
         for path in files:
             assert f"reviewgraph/{shipped}/{path.name}" in names

@@ -82,6 +82,8 @@ def external_spec(settings: Settings) -> dict:
 
 def _register_blueprints(app: Flask, settings: Settings, spec: dict, pool: QueryPool) -> None:
     """Every blueprint of the site, in one place."""
+    from reviewgraph.web.answers import register_answers
+    from reviewgraph.web.insights import register_insights
     from reviewgraph.web.pages import register_pages
     from reviewgraph.web.query_page import blueprint as query_page
 
@@ -99,9 +101,11 @@ def _register_blueprints(app: Flask, settings: Settings, spec: dict, pool: Query
         # start-up reads every review (a minute on an external store of 100,000 reviews).
         # They use the store the query slots opened: opening it again means finding its
         # graphs again (about 10 s on Virtuoso at 100,000 reviews, in every worker).
-        register_pages(app, external.pages_view(PAGES_LIMIT), pages_settings)
+        site = register_pages(app, external.pages_view(PAGES_LIMIT), pages_settings)
     else:
-        register_pages(app, OxigraphStore.open(Path(spec["path"])), settings)
+        site = register_pages(app, OxigraphStore.open(Path(spec["path"])), settings)
+    register_insights(app, site)
+    register_answers(app, site)
 
 
 class _Dispatch:

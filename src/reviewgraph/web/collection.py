@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -38,6 +39,11 @@ FACET_NAMES = dict(FACETS)
 PAGE_FACETS = ("locality", "keyword", "theme", "agency", "outcome", "age", "type", "report")
 COOCCURRING_FACETS = ("theme", "keyword")
 _TOP_KEPT = 11  # the ten a page shows, and one more in case the value itself is among them
+
+# Facets a review has one value of: selecting several means any of them.
+ANY_OF_FACETS = frozenset({"year"})
+QUERY_LIMIT = 200  # characters of a search kept
+VALUES_LIMIT = 10  # values of one facet kept
 
 SORTS = {"newest": "Newest first", "oldest": "Oldest first", "title": "Title A to Z"}
 
@@ -103,6 +109,15 @@ class Result:
     total: int
     terms: list[str]
     selected: dict[str, list[FacetValue]]
+
+
+def parse_filters(args: Any) -> tuple[str, dict[str, list[str]]]:
+    """The search words and facet selection of a query string (a werkzeug MultiDict): what
+    the reviews index and every page that follows its filters read from the URL."""
+    query = args.get("q", "")[:QUERY_LIMIT]
+    selection = {name: [v for v in args.getlist(name) if v][:VALUES_LIMIT]
+                 for name, _ in FACETS if args.getlist(name)}
+    return query, selection
 
 
 def _key_for(iri: str) -> str:
@@ -275,19 +290,27 @@ class Collection:
         return members, terms
 
     def apply(self, query: str, selection: Mapping[str, Iterable[str]]) -> Result:
-        """Search, then narrow by every selected facet value (each one refines the result)."""
+        """Search, then narrow by every selected facet value (each one refines the result),
+        except years: a review has one year, so several years mean any of them (2019-2025)."""
         members, terms = self.search(query) if query.strip() else (self.everything, [])
         selected: dict[str, list[FacetValue]] = {}
         for facet, keys in selection.items():
             values = self.facets.get(facet, {})
+            any_of = 0
             for key in keys:
                 value = values.get(key)
                 if value is None:
-                    members = 0  # an unknown value matches nothing, visibly
+                    if facet not in ANY_OF_FACETS:
+                        members = 0  # an unknown value matches nothing, visibly
                     selected.setdefault(facet, []).append(FacetValue(facet, key, None, key))
                     continue
-                members &= value.members
+                if facet in ANY_OF_FACETS:
+                    any_of |= value.members
+                else:
+                    members &= value.members
                 selected.setdefault(facet, []).append(value)
+            if facet in ANY_OF_FACETS and keys:
+                members &= any_of
         return Result(members, members.bit_count(), terms, selected)
 
     def facet_counts(self, result: Result, facet: str) -> list[FacetCount]:

@@ -65,6 +65,7 @@ from reviewgraph.web.collection import (
     FacetValue,
     Iri,
     ReviewEntry,
+    parse_filters,
 )
 from reviewgraph.web.linkeddata import (
     HTML,
@@ -1137,6 +1138,8 @@ def create_blueprint(site: Site) -> Blueprint:
             "reviews_total": value.count,
             "reviews_paging": paging(page_number, value.count, PAGE_SIZE),
             "index_link": url_for("pages.reviews", **{value.facet: value.key}),
+            "answers_link": url_for("answers.answers") + "?"
+            + urlencode({value.facet: value.key}),
             "year_counts": chart,
             "cooccurring": cooccurring,
         }
@@ -1190,9 +1193,7 @@ def create_blueprint(site: Site) -> Blueprint:
 
     def build_reviews() -> Response:
         collection = site.collection
-        query = request.args.get("q", "")[:200]
-        selection = {name: [v for v in request.args.getlist(name) if v][:10]
-                     for name, _ in FACETS if request.args.getlist(name)}
+        query, selection = parse_filters(request.args)
         sort = request.args.get("sort", "newest")
         if sort not in SORTS:
             sort = "newest"
@@ -1240,7 +1241,12 @@ def create_blueprint(site: Site) -> Blueprint:
             query=query, sort=sort, sorts=SORTS, total=result.total, items=items,
             facets=facets, chosen=chosen, state=state,
             paging=paging(page_number, result.total, PAGE_SIZE, state.at_page),
-            alternates=[{"name": "CSV (all reviews)", "type": "text/csv",
+            alternates=[{"name": "CSV (these reviews)", "type": "text/csv",
+                         "href": url_for("answers.reviews_download") + _query_of(state)},
+                        {"name": "CSV (their recommendations)", "type": "text/csv",
+                         "href": url_for("answers.recommendations_download")
+                         + _query_of(state)},
+                        {"name": "CSV (all reviews)", "type": "text/csv",
                          "href": url_for("pages.download", name="reviews.csv")}],
             queries=query_links(("Reviews (the index)", "collection-reviews", None),
                                 ("Facet values (the index)", "collection-facets", None),
@@ -1382,7 +1388,8 @@ def create_blueprint(site: Site) -> Blueprint:
     return bp
 
 
-NAVIGATION = [("pages.home", "Home"), ("pages.reviews", "Reviews"), ("pages.data_page", "Data"),
+NAVIGATION = [("pages.home", "Home"), ("pages.reviews", "Reviews"),
+              ("insights.index", "Insights"), ("pages.data_page", "Data"),
               ("pages.ontology", "Ontology"), ("pages.shapes", "Shapes")]
 _CURRENT = ' aria-current="page"'
 
@@ -1465,6 +1472,12 @@ def paging(page_number: int, total: int, size: int,
             "next": link(page_number + 1) if page_number < pages else None,
             "first": (page_number - 1) * size + 1 if total else 0,
             "last": min(total, page_number * size)}
+
+
+def _query_of(state: _IndexState) -> str:
+    """The index's search and facets as a query string (for pages that follow its filters)."""
+    pairs = ([("q", state.query)] if state.query else []) + state.hidden_fields()
+    return "?" + urlencode(pairs) if pairs else ""
 
 
 class _IndexState:
@@ -1708,7 +1721,8 @@ def _csv_cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def reviews_csv(site: Site) -> str:
+def reviews_csv(site: Site, members: int | None = None) -> str:
+    """The reviews as CSV: all, or those of the bit set `members` (the index's filters)."""
     collection = site.collection
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -1716,6 +1730,8 @@ def reviews_csv(site: Site) -> str:
                "outcome", "child age band", "keywords", "themes", "agencies", "summary"]
     writer.writerow(columns)
     for entry in collection.reviews:
+        if members is not None and not members >> entry.position & 1:
+            continue
         values: dict[str, list[str]] = defaultdict(list)
         for value in collection.values_of[entry.position]:
             values[value.facet].append(value.label)
