@@ -112,13 +112,28 @@ def test_children_incident_and_outcomes(graph: Graph) -> None:
     assert graph.value(child, RG.position) == Literal(1, datatype=ns.XSD.positiveInteger)
     incident = iri("incident/2025-hertfordshire-ivy")
     assert graph.value(incident, RG.incidentDate) == Literal("2024-04", datatype=ns.XSD.gYearMonth)
+    # "Eli died in 2022 ... and Micah suffered significant harm": each child their own
+    # incident, only Eli's dated; what both suffered (brain injuries) stays the review's.
     kent = iri("incident/2025-kent-eli-and-micah")
-    assert graph.value(kent, RG.incidentDate) == Literal("2022", datatype=ns.XSD.gYear)
-    assert set(graph.objects(kent, RG.outcome)) == {iri("outcome/death"),
-                                                    iri("outcome/serious-injury")}
-    micah = iri("child/2025-kent-eli-and-micah-2")
-    assert graph.value(micah, RG.outcome) == iri("outcome/serious-injury")
+    assert graph.value(kent, RG.incidentDate) is None
+    assert set(graph.objects(kent, RG.outcome)) == {iri("outcome/serious-injury")}
+    review = iri("review/2025-kent-eli-and-micah")
+    eli, micah = iri("child/2025-kent-eli-and-micah-1"), iri("child/2025-kent-eli-and-micah-2")
+    eli_incident = iri("incident/2025-kent-eli-and-micah-child-1")
+    micah_incident = iri("incident/2025-kent-eli-and-micah-child-2")
+    assert set(graph.objects(review, RG.incident)) == {kent, eli_incident, micah_incident}
+    assert graph.value(eli_incident, RG.incidentChild) == eli
+    assert graph.value(eli_incident, RG.outcome) == iri("outcome/death")
+    assert graph.value(eli_incident, RG.incidentDate) == Literal("2022", datatype=ns.XSD.gYear)
+    assert graph.value(micah_incident, RG.incidentChild) == micah
+    assert graph.value(micah_incident, RG.outcome) == iri("outcome/serious-harm")
+    assert graph.value(micah_incident, RG.incidentDate) is None
+    assert graph.value(micah, RG.outcome) == iri("outcome/serious-harm")
     assert graph.value(micah, RG.age) is None
+    # "Learning themes specific to Eli and Micah include: ..." belong to those two children.
+    assert set(graph.objects(iri("learning/2025-kent-eli-and-micah-2"),
+                             RG.specificToChild)) == {eli, micah}
+    assert graph.value(iri("learning/2025-kent-eli-and-micah-1"), RG.specificToChild) is None
 
 
 def test_provenance(graph: Graph) -> None:
