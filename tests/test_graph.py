@@ -18,7 +18,7 @@ from reviewgraph.graph import MintedPlaces, Places, build_graph, review_slug
 from reviewgraph.parser import load_known_places, parse_file
 from reviewgraph.paths import SOURCES_DIR
 from reviewgraph.places import Places as ReferencePlaces
-from reviewgraph.records import Child, Children, Record, SourceRef
+from reviewgraph.records import Child, Children, Record, Recommendation, SourceRef
 from reviewgraph.terms import DEFAULT_BASE_IRI, FABIO, RG
 from reviewgraph.validation import validate
 
@@ -290,6 +290,44 @@ def test_sample_page_through_parser_places_and_graph(vocabularies) -> None:
     west_glamorgan = next(r for r in result.graph.subjects(RG.localityAsWritten,
                                                            Literal("West Glamorgan")))
     assert len(set(result.graph.objects(west_glamorgan, RG.locality))) == 2
+    # Every recommendation of the sample is addressed to something the graph knows.
+    graph = result.graph
+    recommendations = set(graph.subjects(RDF.type, RG.Recommendation))
+    assert len(recommendations) == 56
+    assert all(graph.value(r, RG.addressedTo) is not None for r in recommendations)
+
+    def addressed(slug: str) -> set[URIRef]:
+        return set(graph.objects(iri("recommendation/" + slug), RG.addressedTo))
+
+    hertfordshire = iri("partnership/hertfordshire-safeguarding-children-partnership")
+    assert addressed("2025-hertfordshire-ivy-1") == {hertfordshire}  # "the partnership"
+    assert addressed("2025-hertfordshire-ivy-3") == {iri("agency/cafcass")}
+    assert addressed("2025-west-glamorgan-wg-s71-2023-child-a-3") == {
+        iri("partnership/west-glamorgan-safeguarding-board"), iri("agency/all-agencies")}
+    assert addressed("2025-haringey-nic-6") == {iri("agency/partner-agencies")}
+    assert (iri("agency/all-agencies"), RDF.type, RG.AgencyGroup) in graph
+    # "train all general practitioners": names GPs, is not addressed to them.
+    nic_6 = iri("recommendation/2025-haringey-nic-6")
+    assert set(graph.objects(nic_6, RG.namesAgency)) == {iri("agency/general-practitioners")}
+    # The ICS is addressed, so it is not also "named" by the same recommendation.
+    assert graph.value(iri("recommendation/2025-kent-eli-and-micah-3"), RG.namesAgency) is None
+
+
+def test_an_unresolved_addressee_stays_as_text_with_a_warning(vocabularies) -> None:
+    record = _record(recommendations=[
+        Recommendation("the review panel to meet again", ["the review panel"]),
+        Recommendation("the review panel to report back", ["the review panel"]),
+        Recommendation("all agencies to audit their records", ["all agencies"])])
+    result = build_graph([record], vocabularies)
+    assert [(w.file, w.line, w.entity) for w in result.warnings] == [
+        ("other.txt", 10, "Child Q (Kent, 2020)")]
+    assert "addressee 'the review panel' of recommendations 1, 2" in result.warnings[0].message
+    first = iri("recommendation/2020-kent-child-q-1")
+    assert result.graph.value(first, RG.addressee) == Literal("the review panel")
+    assert result.graph.value(first, RG.addressedTo) is None
+    assert result.graph.value(iri("recommendation/2020-kent-child-q-3"), RG.addressedTo) == \
+        iri("agency/all-agencies")
+    assert validate(result.graph).conforms
 
 
 QUERIES = {

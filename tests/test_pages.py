@@ -362,6 +362,14 @@ def test_locality_agency_and_concept_pages(served: Served) -> None:
     assert "compared with the whole collection" in locality
     agency = get(served, "/page/agency/cafcass", BROWSER_ACCEPT).text
     assert "Recommendations addressed to it" in agency and "CAFCASS" in agency
+    # "train all general practitioners": named by a recommendation, addressed by none.
+    gps = get(served, "/page/agency/general-practitioners", BROWSER_ACCEPT).text
+    addressed, named = gps.split("Recommendations that name it", 1)
+    assert "No recommendation is addressed to it" in addressed
+    assert "train all general practitioners in suicide risk assessment" in named
+    group = get(served, "/page/agency/all-agencies", BROWSER_ACCEPT).text
+    addressed, named = group.split("Recommendations that name it", 1)
+    assert "all agencies to record that practitioners are documenting valid consent" in addressed
     keyword = get(served, "/page/keyword/domestic-abuse", BROWSER_ACCEPT).text
     assert "Reviews per year" in keyword and "Occurs with" in keyword
     assert "<svg" in keyword

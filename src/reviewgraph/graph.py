@@ -392,6 +392,7 @@ class _Builder:
                 if name in children:
                     self.add(point, RG.specificToChild, children[name])
 
+        unresolved: dict[str, list[int]] = {}  # addressee as written -> its recommendations
         for number, recommendation in enumerate(record.recommendations, start=1):
             node = self.iri("recommendation", f"{slug}-{number}")
             self.add(review, RG.hasRecommendation, node)
@@ -404,9 +405,7 @@ class _Builder:
                 self.text(node, RG.addressee, addressee)
                 targets = self.addressee(record, addressee, partnerships)
                 if not targets:
-                    self.warn(record, f"recommendation {number}: addressee {addressee!r} is "
-                              "neither a partnership nor an agency of the vocabulary (kept "
-                              "as written)", label)
+                    unresolved.setdefault(addressee, []).append(number)
                 for target in targets:
                     addressed.add(target)
                     self.add(node, RG.addressedTo, target)
@@ -415,6 +414,11 @@ class _Builder:
                     self.add(node, RG.namesAgency, self.iri("agency", agency))
             for theme in self.vocabularies.themes.themes(recommendation.text):
                 self.add(node, RG.learningTheme, theme)
+        for addressee, numbers in unresolved.items():
+            self.warn(record, f"addressee {addressee!r} of recommendation"
+                      f"{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))} is "
+                      "neither a safeguarding partnership of the reference data nor an agency "
+                      "of the vocabulary: kept as written", label)
 
     def addressee(self, record: Record, text: str,
                   partnerships: list[URIRef]) -> list[URIRef]:

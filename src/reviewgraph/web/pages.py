@@ -1093,7 +1093,8 @@ def create_blueprint(site: Site) -> Blueprint:
                 context["recommendations"] = [
                     {"text": str(r["text"] or ""), "href": site.href(r["recommendation"]),
                      "review": site.value_view(r["review"], r.get("reviewLabel")),
-                     "year": str(r["year"])} for r in recs]
+                     "year": str(r["year"]), "named": str(r.get("relation")) == "named"}
+                    for r in recs]
                 context["acronyms"] = [str(v) for v, _ in description.all(str(SKOS.altLabel))]
                 queries.insert(1, ("Recommendations addressed to it",
                                    "agency-recommendations", iri))
