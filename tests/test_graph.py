@@ -18,7 +18,7 @@ from reviewgraph.graph import MintedPlaces, Places, build_graph, review_slug
 from reviewgraph.parser import load_known_places, parse_file
 from reviewgraph.paths import SOURCES_DIR
 from reviewgraph.places import Places as ReferencePlaces
-from reviewgraph.records import Child, Children, Record, Recommendation, SourceRef
+from reviewgraph.records import Child, Children, Recommendation, Record, SourceRef
 from reviewgraph.terms import DEFAULT_BASE_IRI, FABIO, RG
 from reviewgraph.validation import validate
 

@@ -9,7 +9,8 @@ carries its own copy. Records name concepts by label; this module resolves those
   concept whose other wordings are skos:altLabels. The mapping is explicit so a person reviews it;
   `suggest_keyword_variants` only proposes entries for it.
 - learning themes: each theme publishes its rg:matchPattern regular expressions; a learning point
-  links to every theme one of whose patterns it contains.
+  links to every theme one of whose patterns it contains, unless the text says it was absent
+  ("no evidence of domestic abuse"); the words that matched are kept as the reason.
 - review types, outcomes, report types: labels and altLabels, matched ignoring case.
 - age bands: an ISO 8601 duration falls in the band whose [rg:ageFrom, rg:ageBelow) holds it.
 """
@@ -170,9 +171,32 @@ class ThemeMatcher:
         return found
 
     def themes(self, text: str) -> list[URIRef]:
-        """The sorted themes the text matches (a theme matches if any of its patterns does:
-        the same as `matches`, one search a theme instead of one a pattern)."""
-        found: list[URIRef] = []
+        """The sorted themes the text is about: those with a match that the text does not
+        negate ("there was no evidence of domestic abuse", "alcohol was ruled out")."""
+        return [match.theme for match in self.assignments(text)]
+
+    def assignments(self, text: str) -> list[ThemeMatch]:
+        """Per theme the text is about (sorted), the first match the text does not negate,
+        and which of the theme's patterns it is: what a page shows as the reason."""
+        found = []
+        candidates = self._candidates(text)
+        negatable = bool(candidates) and _MAY_NEGATE.search(text) is not None
+        for index in candidates:
+            theme, compiled = self._by_theme[index]
+            for match in compiled.finditer(text):
+                if negatable and _negated(text, match.start(), match.end()):
+                    continue
+                pattern = next((p for t, p, c in self._patterns
+                                if t == theme and c.match(text, match.start())), "")
+                found.append(ThemeMatch(theme, pattern, match.group(0)))
+                break
+        return found
+
+    def _candidates(self, text: str) -> list[int]:
+        """The indices in _by_theme of the themes with a match in the text (negated or not):
+        one search a theme instead of one a pattern, and only the themes whose beginnings
+        the text holds."""
+        found: list[int] = []
         if text.isascii():
             # Case-insensitive matching of an ASCII text is matching of its lower case (in
             # other texts a non-ASCII letter can match an ASCII one: the long s matches "s").
@@ -185,11 +209,32 @@ class ThemeMatcher:
             return found  # no pattern matches anywhere: one search, not 25
         else:
             searches = set(range(len(self._by_theme)))
+        last: URIRef | None = None
         for index in sorted(searches):
             theme, compiled = self._by_theme[index]
-            if (not found or found[-1] is not theme) and compiled.search(text):
-                found.append(theme)
+            if last is not theme and compiled.search(text):
+                found.append(index)
+                last = theme
         return found
+
+
+# Negation: a theme the text says was absent. Only the absence of the thing itself ("no
+# evidence of domestic abuse", "substance misuse was not a feature", "alcohol was ruled out");
+# a missing action or service ("no safe sleep advice was given") is still about the theme.
+_MAY_NEGATE = re.compile(r"\b(?:no|not|ruled|unrelated|absence)\b", re.IGNORECASE)
+_NEGATED_BEFORE = re.compile(
+    r"\b(?:no (?:evidence|history|indication|sign|suggestion|concerns?|known history) "
+    r"(?:of|about|that)|ruled out|unrelated to|absence of any)"
+    r"\s+(?:[\w'’-]+\s+){0,2}$", re.IGNORECASE)
+_NEGATED_AFTER = re.compile(
+    r"[^.;,]{0,30}?\b(?:was|were|is|are|had been) (?:not (?:a |an )?(?:factor|feature|"
+    r"concern|present|issue|relevant|identified)|ruled out)\b", re.IGNORECASE)
+
+
+def _negated(text: str, start: int, end: int) -> bool:
+    """Whether the text says that what it matched at [start, end) was absent."""
+    return bool(_NEGATED_BEFORE.search(text, max(0, start - 60), start)
+                or _NEGATED_AFTER.match(text, end))
 
 
 def _beginnings(pattern: str) -> frozenset[str] | None:
