@@ -375,6 +375,15 @@ def test_locality_agency_and_concept_pages(served: Served) -> None:
     assert "<svg" in keyword
 
 
+def test_learning_point_page_says_which_words_gave_its_themes(served: Served) -> None:
+    html = get(served, "/id/learning/2025-birmingham-baby-a-2", BROWSER_ACCEPT).text
+    assert "theme matched by" in html.lower()
+    assert "domestic abuse: \u201cdomestic violence\u201d" in html
+    # Eli and Micah's own learning points say they belong to those two children.
+    point = get(served, "/id/learning/2025-kent-eli-and-micah-8", BROWSER_ACCEPT).text
+    assert "specific to child" in point.lower() and "Micah" in point
+
+
 def test_backlinks_are_counted_and_paged(served: Served) -> None:
     html = get(served, "/page/scheme/keywords", BROWSER_ACCEPT).text
     assert "What links here" in html

@@ -29,6 +29,7 @@ from re import _parser as regex_parser
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
+from reviewgraph.agencies import word_alternation
 from reviewgraph.errors import ReviewGraphError
 from reviewgraph.paths import VOCABULARIES_DIR
 from reviewgraph.terms import DEFAULT_BASE_IRI, RG
@@ -125,6 +126,9 @@ class ThemeMatcher:
                         f"expression: {error}"
                     ) from None
                 self._patterns.append((theme, pattern, compiled))
+        self._theme_patterns: dict[URIRef, list[tuple[str, re.Pattern[str]]]] = {}
+        for theme, pattern, compiled in self._patterns:
+            self._theme_patterns.setdefault(theme, []).append((pattern, compiled))
         # themes() only asks whether a theme matches: one search of its patterns joined.
         self._by_theme: list[tuple[URIRef, re.Pattern[str]]] = []
         for theme in sorted(patterns):
@@ -151,6 +155,15 @@ class ThemeMatcher:
             for text in beginnings[theme] or ():
                 searches_of.setdefault(text, set()).add(index)
         self._beginnings = [(text, frozenset(searches_of[text])) for text in sorted(searches_of)]
+        # The same as one scan: at each place a match can begin (as the patterns' own
+        # look-behind says), the longest beginning there, and with it every beginning that is
+        # a prefix of it (those begin there too).
+        self._indices_of = {
+            text: frozenset().union(*(indices for other, indices in self._beginnings
+                                      if text.startswith(other)))
+            for text in searches_of}
+        self._beginning_scan = re.compile(
+            rf"(?<![\w-])(?=({word_alternation(searches_of)}))") if searches_of else None
 
         # Every pattern joined: finds nothing exactly when no single pattern matches.
         self._any: re.Pattern[str] | None = None
@@ -178,44 +191,51 @@ class ThemeMatcher:
     def assignments(self, text: str) -> list[ThemeMatch]:
         """Per theme the text is about (sorted), the first match the text does not negate,
         and which of the theme's patterns it is: what a page shows as the reason."""
-        found = []
-        candidates = self._candidates(text)
-        negatable = bool(candidates) and _MAY_NEGATE.search(text) is not None
-        for index in candidates:
+        first: dict[int, re.Match[str]] = {}  # index in _by_theme -> its first kept match
+        negatable: bool | None = None  # looked at once, when a theme first matches
+        for index, start in self._attempts(text):
+            if index in first:
+                continue
             theme, compiled = self._by_theme[index]
-            for match in compiled.finditer(text):
-                if negatable and _negated(text, match.start(), match.end()):
-                    continue
-                pattern = next((p for t, p, c in self._patterns
-                                if t == theme and c.match(text, match.start())), "")
-                found.append(ThemeMatch(theme, pattern, match.group(0)))
-                break
+            for match in (compiled.finditer(text) if start is None
+                          else filter(None, (compiled.match(text, start),))):
+                if negatable is None:
+                    negatable = _MAY_NEGATE.search(text) is not None
+                if not (negatable and _negated(text, match.start(), match.end())):
+                    first[index] = match
+                    break
+        found: list[ThemeMatch] = []
+        for index in sorted(first):
+            theme = self._by_theme[index][0]
+            if found and found[-1].theme is theme:
+                continue  # a theme split into several searches (see __init__) matched already
+            match = first[index]
+            pattern = next((p for p, c in self._theme_patterns[theme]
+                            if c.match(text, match.start())), "")
+            found.append(ThemeMatch(theme, pattern, match.group(0)))
         return found
 
-    def _candidates(self, text: str) -> list[int]:
-        """The indices in _by_theme of the themes with a match in the text (negated or not):
-        one search a theme instead of one a pattern, and only the themes whose beginnings
-        the text holds."""
-        found: list[int] = []
+    def _attempts(self, text: str) -> Iterable[tuple[int, int | None]]:
+        """(index in _by_theme, where to try it: a position, or None for anywhere), in the
+        text's order. An ASCII text is tried only where one of a theme's beginnings begins
+        (one scan of the text, then anchored matches); other texts are searched whole."""
         if text.isascii():
             # Case-insensitive matching of an ASCII text is matching of its lower case (in
-            # other texts a non-ASCII letter can match an ASCII one: the long s matches "s").
-            lowered = text.lower()
-            searches = set(self._always)
-            for beginning, indices in self._beginnings:
-                if beginning in lowered:
-                    searches |= indices
-        elif self._any is not None and not self._any.search(text):
-            return found  # no pattern matches anywhere: one search, not 25
-        else:
-            searches = set(range(len(self._by_theme)))
-        last: URIRef | None = None
-        for index in sorted(searches):
-            theme, compiled = self._by_theme[index]
-            if last is not theme and compiled.search(text):
-                found.append(index)
-                last = theme
-        return found
+            # other texts a non-ASCII letter can match an ASCII one: the long s matches "s"),
+            # and lower-casing keeps every position.
+            for index in self._always:
+                yield index, None
+            if self._beginning_scan is not None:
+                indices_of = self._indices_of
+                for hit in self._beginning_scan.finditer(text.lower()):
+                    start = hit.start()
+                    for index in indices_of[hit.group(1)]:
+                        yield index, start
+            return
+        if self._any is not None and not self._any.search(text):
+            return  # no pattern matches anywhere: one search, not 25
+        for index in range(len(self._by_theme)):
+            yield index, None
 
 
 # Negation: a theme the text says was absent. Only the absence of the thing itself ("no

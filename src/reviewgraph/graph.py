@@ -194,6 +194,7 @@ class _Builder:
         self._contents: dict[URIRef, str] = {}  # review IRI -> fingerprint of what it says
         self._typed: dict[tuple[object, URIRef], Literal] = {}  # see typed()
         self._iris: dict[str, URIRef] = {}  # see term()
+        self._theme_labels: dict[URIRef, str] = {}  # see theme_label()
 
     def seed(self, contents: dict[str, str], sources: dict[str, str]) -> None:
         """Know the reviews (IRI -> fingerprint) and source pages (file name -> page IRI) of
@@ -384,8 +385,11 @@ class _Builder:
             self.text(point, RDFS.label, f"Learning point {number} of {label}")
             self.text(point, SCHEMA.text, text)
             self.add(point, RG.position, self.typed(number, XSD.positiveInteger))
-            for theme in self.vocabularies.themes.themes(text):
-                self.add(point, RG.learningTheme, theme)
+            for match in self.vocabularies.themes.assignments(text):
+                self.add(point, RG.learningTheme, match.theme)
+                # The reason, for people: which words of the point gave the theme.
+                self.text(point, RG.themeMatch,
+                          f"{self.theme_label(match.theme)}: \u201c{match.matched}\u201d")
             about = record.learning_about[number - 1] if number <= len(record.learning_about) \
                 else []
             for name in about:
@@ -445,6 +449,13 @@ class _Builder:
             return [mentioned[number - 1]] if number <= len(mentioned) else []
         found = None if partnership_of is None else partnership_of(str(value), record.year)
         return [found] if found is not None else []
+
+    def theme_label(self, theme: URIRef) -> str:
+        label = self._theme_labels.get(theme)
+        if label is None:
+            pref = self.vocabularies.graph.value(theme, SKOS.prefLabel)
+            label = self._theme_labels[theme] = str(pref) if pref is not None else str(theme)
+        return label
 
     def locality(self, record: Record, name: str, label: str) -> URIRef | None:
         iri, problem = self.places.resolve(name)
