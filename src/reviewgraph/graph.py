@@ -437,7 +437,7 @@ class _Builder:
         mentioned = [iri for iri in of_places.values() if iri is not None]
         if reference == OWN_PARTNERSHIP:
             return partnerships
-        if reference == ALL_PARTNERSHIPS:
+        if reference == ALL_PARTNERSHIPS or isinstance(reference, str):
             # A mentioned place without a partnership in the reference data (Northamptonshire)
             # leaves the partnerships found: bench/addressees.py lists such partial ones.
             return sorted(set(partnerships) | set(mentioned)) if partnerships else []
