@@ -366,3 +366,47 @@ def test_example_queries(graph: Graph, name: str) -> None:
     prologue = "".join(f"PREFIX {p}: <{n}>\n" for p, n in PREFIXES.items())
     rows = [" ".join(str(v) for v in row) for row in graph.query(prologue + query)]
     assert any(expected in row for row in rows), rows
+
+
+class PartnershipPlaces(MintedPlaces):
+    """Minted places whose reviews have a partnership, and partnerships for two other places."""
+
+    PARTNERSHIPS = {"Kent": URIRef(B + "partnership/kent"),
+                    "Medway": URIRef(B + "partnership/medway"),
+                    "Luton": URIRef(B + "partnership/luton")}
+
+    def review_triples(self, review, record):
+        yield review, RG.partnership, self.PARTNERSHIPS[record.locality]
+
+    def partnership(self, name, year):
+        return self.PARTNERSHIPS.get(name)
+
+    def triples(self):
+        yield from super().triples()
+        for name, iri in self.PARTNERSHIPS.items():
+            yield iri, RDF.type, RG.SafeguardingPartnership
+            yield iri, RDFS.label, Literal(f"{name} partnership")
+
+
+def test_partnership_addressees_resolve_against_the_review_and_the_places_it_names(
+        vocabularies) -> None:
+    record = _record(places_mentioned=["Medway", "Luton"], recommendations=[
+        Recommendation("agree a protocol", ["the partnership"]),
+        Recommendation("share the learning", ["both partnerships"]),
+        Recommendation("audit strategy discussions", ["LA1 partnership"]),
+        Recommendation("review guidance", ["LA3 partnership"]),
+        Recommendation("commission training", ["Luton Safeguarding Children Partnership"]),
+        Recommendation("report back", ["LA4 partnership"]),
+    ])
+    result = build_graph([record], vocabularies, PartnershipPlaces(B))
+    kent, medway, luton = PartnershipPlaces.PARTNERSHIPS.values()
+
+    def addressed(number: int) -> set[URIRef]:
+        return set(result.graph.objects(iri(f"recommendation/2020-kent-child-q-{number}"),
+                                        RG.addressedTo))
+
+    assert [addressed(n) for n in range(1, 7)] == [
+        {kent}, {kent, medway, luton}, {kent}, {luton}, {luton}, set()]
+    assert [w.message for w in result.warnings] == [
+        "addressee 'LA4 partnership' of recommendation 6 is neither a safeguarding partnership "
+        "of the reference data nor an agency of the vocabulary: kept as written"]

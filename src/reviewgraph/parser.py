@@ -1254,7 +1254,9 @@ def format_record(record: Record) -> str:
     add("model", record.model)
     if record.learning:
         lines.append(f"  learning ({len(record.learning)}):")
-        lines.extend(f"    {n}. {text}" for n, text in enumerate(record.learning, start=1))
+        for n, text in enumerate(record.learning, start=1):
+            about = record.learning_about[n - 1] if n <= len(record.learning_about) else []
+            lines.append(f"    {n}. {text}" + (f" [{', '.join(about)}]" if about else ""))
     if record.recommendations:
         lines.append(f"  recommendations ({len(record.recommendations)}):")
         for n, recommendation in enumerate(record.recommendations, start=1):
@@ -1263,7 +1265,7 @@ def format_record(record: Record) -> str:
     add("keywords", "; ".join(record.keywords))
     children = []
     for child in record.children.children:
-        facts = [f for f in (child.age, child.sex, child.outcome) if f]
+        facts = [f for f in (child.age, child.sex, child.outcome, child.date) if f]
         described = f" ({', '.join(facts)})" if facts else ""
         children.append((child.pseudonym or "unnamed") + described)
     if record.children.count is not None or children:
