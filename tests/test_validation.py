@@ -350,6 +350,9 @@ CASES = [
          add(RDF.type, RG.AgencyGroup)),
     Case("AgencyShape", "an agency needs exactly one non-empty preferred label (skos:prefLabel) "
          "with a language tag", AGENCY, drop(SKOS.prefLabel)),
+    Case("AgencyShape", "the kind of service an organisation runs (org:classification) must be "
+         "a kind of service of the agency vocabulary (a skos:Concept)", AGENCY,
+         add(terms.ORG.classification, REVIEW)),
     Case("AgencyShape", "an agency's kind (rg:agencyKind) must be an rg:AgencyKind concept",
          AGENCY, add(RG.agencyKind, KEYWORD)),
     Case("AgencyKindShape", "an agency kind must also be a skos:Concept",
