@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -262,6 +262,7 @@ _PLACE_PARTNERSHIP = re.compile(rf"^(?:the\s+)?(?P<place>[A-Z][\w' -]+?)(?:'s)?\
                                 rf"(?i:{_PARTNERSHIP_NOUN})$")
 
 
+@lru_cache(maxsize=4096)  # addressees recur: "the partnership", "both partnerships"
 def partnership_reference(text: str) -> str | tuple[str, str] | tuple[str, int] | None:
     """What a partnership addressee refers to: OWN_PARTNERSHIP ("the partnership", "the
     LSCB"), ALL_PARTNERSHIPS ("both partnerships": the review's and those of the places it

@@ -186,17 +186,25 @@ class ThemeMatcher:
     def themes(self, text: str) -> list[URIRef]:
         """The sorted themes the text is about: those with a match that the text does not
         negate ("there was no evidence of domestic abuse", "alcohol was ruled out")."""
-        return [match.theme for match in self.assignments(text)]
+        return [theme for theme, _ in self.matched_words(text)]
+
+    def matched_words(self, text: str) -> list[tuple[URIRef, str]]:
+        """(theme, the words of its first match the text does not negate), sorted by theme."""
+        return [(theme, match.group(0)) for theme, match in self._first_matches(text)]
 
     def assignments(self, text: str) -> list[ThemeMatch]:
-        """Per theme the text is about (sorted), the first match the text does not negate,
-        and which of the theme's patterns it is: what a page shows as the reason."""
+        """As matched_words, with which of the theme's patterns matched: the full reason."""
+        return [ThemeMatch(theme, next((p for p, c in self._theme_patterns[theme]
+                                        if c.match(text, match.start())), ""), match.group(0))
+                for theme, match in self._first_matches(text)]
+
+    def _first_matches(self, text: str) -> list[tuple[URIRef, re.Match[str]]]:
         first: dict[int, re.Match[str]] = {}  # index in _by_theme -> its first kept match
         negatable: bool | None = None  # looked at once, when a theme first matches
         for index, start in self._attempts(text):
             if index in first:
                 continue
-            theme, compiled = self._by_theme[index]
+            compiled = self._by_theme[index][1]
             for match in (compiled.finditer(text) if start is None
                           else filter(None, (compiled.match(text, start),))):
                 if negatable is None:
@@ -204,15 +212,11 @@ class ThemeMatcher:
                 if not (negatable and _negated(text, match.start(), match.end())):
                     first[index] = match
                     break
-        found: list[ThemeMatch] = []
+        found: list[tuple[URIRef, re.Match[str]]] = []
         for index in sorted(first):
             theme = self._by_theme[index][0]
-            if found and found[-1].theme is theme:
-                continue  # a theme split into several searches (see __init__) matched already
-            match = first[index]
-            pattern = next((p for p, c in self._theme_patterns[theme]
-                            if c.match(text, match.start())), "")
-            found.append(ThemeMatch(theme, pattern, match.group(0)))
+            if not found or found[-1][0] is not theme:  # a theme split into several searches
+                found.append((theme, first[index]))  # (see __init__) keeps its first
         return found
 
     def _attempts(self, text: str) -> Iterable[tuple[int, int | None]]:

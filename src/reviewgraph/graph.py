@@ -194,7 +194,7 @@ class _Builder:
         self._contents: dict[URIRef, str] = {}  # review IRI -> fingerprint of what it says
         self._typed: dict[tuple[object, URIRef], Literal] = {}  # see typed()
         self._iris: dict[str, URIRef] = {}  # see term()
-        self._theme_labels: dict[URIRef, str] = {}  # see theme_label()
+        self._theme_matches: dict[tuple[URIRef, str], Literal] = {}  # see theme_match()
 
     def seed(self, contents: dict[str, str], sources: dict[str, str]) -> None:
         """Know the reviews (IRI -> fingerprint) and source pages (file name -> page IRI) of
@@ -385,11 +385,10 @@ class _Builder:
             self.text(point, RDFS.label, f"Learning point {number} of {label}")
             self.text(point, SCHEMA.text, text)
             self.add(point, RG.position, self.typed(number, XSD.positiveInteger))
-            for match in self.vocabularies.themes.assignments(text):
-                self.add(point, RG.learningTheme, match.theme)
+            for theme, words in self.vocabularies.themes.matched_words(text):
+                self.add(point, RG.learningTheme, theme)
                 # The reason, for people: which words of the point gave the theme.
-                self.text(point, RG.themeMatch,
-                          f"{self.theme_label(match.theme)}: \u201c{match.matched}\u201d")
+                self.add(point, RG.themeMatch, self.theme_match(theme, words))
             about = record.learning_about[number - 1] if number <= len(record.learning_about) \
                 else []
             for name in about:
@@ -450,12 +449,14 @@ class _Builder:
         found = None if partnership_of is None else partnership_of(str(value), record.year)
         return [found] if found is not None else []
 
-    def theme_label(self, theme: URIRef) -> str:
-        label = self._theme_labels.get(theme)
-        if label is None:
+    def theme_match(self, theme: URIRef, words: str) -> Literal:
+        """'safe sleep: “safe sleeping”', made once (the same words recur)."""
+        literal = self._theme_matches.get((theme, words))
+        if literal is None:
             pref = self.vocabularies.graph.value(theme, SKOS.prefLabel)
-            label = self._theme_labels[theme] = str(pref) if pref is not None else str(theme)
-        return label
+            literal = self._theme_matches[(theme, words)] = Literal(
+                f"{pref if pref is not None else theme}: \u201c{words}\u201d")
+        return literal
 
     def locality(self, record: Record, name: str, label: str) -> URIRef | None:
         iri, problem = self.places.resolve(name)
