@@ -375,6 +375,16 @@ def test_locality_agency_and_concept_pages(served: Served) -> None:
     assert "<svg" in keyword
 
 
+def test_review_page_gives_each_child_their_own_outcome_and_date(served: Served) -> None:
+    html = get(served, "/id/review/2025-kent-eli-and-micah", BROWSER_ACCEPT).text
+    children = html.split("The children", 1)[1].split("</table>", 1)[0]
+    eli, micah = children.split("Eli", 1)[1].split("Micah", 1)
+    assert "death" in eli and "(2022)" in eli
+    assert "serious harm" in micah and "(20" not in micah
+    happened = html.split("What happened", 1)[1].split("The children", 1)[0]
+    assert "serious injury" in happened and "When" not in happened
+
+
 def test_learning_point_page_says_which_words_gave_its_themes(served: Served) -> None:
     html = get(served, "/id/learning/2025-birmingham-baby-a-2", BROWSER_ACCEPT).text
     assert "theme matched by" in html.lower()

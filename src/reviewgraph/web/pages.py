@@ -1549,6 +1549,7 @@ def review_context(site: Site, iri: str, description: Description) -> dict[str, 
     for record in by_kind["child"]:
         age = first(record, RG_IRI + "age")
         children.append({
+            "iri": str(record["iri"]), "date": None,
             "href": site.href(record["iri"]),
             "pseudonym": str(first(record, RG_IRI + "pseudonym") or "Not named"),
             "age": human_age(str(age)) if age is not None else None,
@@ -1567,6 +1568,12 @@ def review_context(site: Site, iri: str, description: Description) -> dict[str, 
     incident = None
     for record in by_kind["incident"]:
         date = first(record, RG_IRI + "incidentDate")
+        child = first(record, RG_IRI + "incidentChild")
+        if child is not None:  # a child's own incident: its date goes with the child
+            for view in children:
+                if date is not None and view["iri"] == str(child):
+                    view["date"] = str(date)
+            continue
         incident = {"date": str(date) if date is not None else None,
                     "outcome": links(record, RG_IRI + "outcome")}
     sources = []
