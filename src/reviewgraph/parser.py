@@ -22,7 +22,8 @@ the entry. "NSPCC on behalf of ..." is the publisher note.
 
 Lists. A field's text is split as a reader would: on semicolons ("a; b; and c" is three items,
 commas stay inside items) and at sentence ends; a learning list without semicolons is split
-on commas only when every part is a short phrase. A label with no text after it takes the
+on commas only when every part is a short phrase ("Learning themes specific to Eli and Micah
+include:" also says which children its points belong to). A label with no text after it takes the
 following lines (bullets or not) as items. Within a list, a short "Sub-label: text" item
 ("LA1 partnership: ...") names the addressees of the items that follow it.
 
@@ -34,6 +35,10 @@ Facts from the summary (conservative: only what the text states):
 - outcome, from the first sentence of the summary plus sentences whose subject is a child of
   the review ("Eli died ..."): death, suicide, serious injury, sexual abuse, neglect, ...;
 - incident date: the first date ("in September 2021", "in early 2023") in those sentences;
+  where several children are named, each child's own clause ("Eli died in 2022 ... and Micah
+  suffered significant harm") gives that child's outcome and date, and the review's date comes
+  only from the first sentence (nothing is dated that the text does not date);
+- "significant harm" is serious harm; serious injury only where the text says injury;
 - review type: only where the title or the summary's first sentence names it ("Thematic review
   concerning ...", "Concise child practice review ...", "DHR"), or a "Review type:" field;
   nothing is inferred from year or nation;
