@@ -99,6 +99,7 @@ def test_a_council_named_as_a_place_is_not_an_agency(text, ids):
         ("all agencies", ["all-agencies"]),
         ("All agencies", ["all-agencies"]),
         ("partners", ["partner-agencies"]),
+        ("the partners", ["partner-agencies"]),
         ("the partners involved", ["partner-agencies"]),
         ("the partnership's member agencies", ["partner-agencies"]),
         ("organisational safeguarding leads", ["safeguarding-leads"]),

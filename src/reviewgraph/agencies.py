@@ -284,7 +284,9 @@ def partnership_reference(text: str) -> str | tuple[str, str] | tuple[str, int] 
 
 
 def _addressee_key(text: str) -> str:
-    return " ".join(_normalise(text).casefold().split())
+    """How a group's label and an addressee are compared: case, spacing and a leading "the"
+    do not matter ("the partners" is "partners")."""
+    return " ".join(_normalise(text).casefold().split()).removeprefix("the ")
 
 
 # A council named as a place, not as a body: "local authority boundaries", "other local
