@@ -81,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"with at least one addressee resolved: {some}/{total} = {some / max(total, 1):.1%}")
     print("\naddressee as written -> what it resolved to (recommendations)")
     for addressee in sorted(resolved_to, key=str.casefold):
-        targets = ", ".join(f"{t} ({n})" for t, n in sorted(resolved_to[addressee].items()))
-        print(f"  {addressee} -> {targets}")
+        shown = ", ".join(f"{t} ({n})" for t, n in sorted(resolved_to[addressee].items()))
+        print(f"  {addressee} -> {shown}")
     print(f"\nunresolved ({len(unresolved)}):" + ("" if unresolved else " none"))
     for title, number, addressee in sorted(unresolved):
         print(f"  {title}, recommendation {number}: {addressee!r}")
