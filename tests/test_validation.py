@@ -340,14 +340,6 @@ CASES = [
          "xsd:duration such as P1Y", AGE_BAND, drop(RG.ageFrom)),
     Case("AgeBandShape", "an age band has at most one upper bound (rg:ageBelow), an "
          "xsd:duration such as P5Y", AGE_BAND, put(RG.ageBelow, s("5 years"))),
-    Case("AgencyShape", "an agency must be an rg:Agency and exactly one of: a kind of service "
-         "(skos:Concept), an organisation (org:Organization), a multi-agency arrangement "
-         "(rg:MultiAgencyArrangement) or a stated group (rg:AgencyGroup)", AGENCY,
-         untype(terms.ORG.Organization)),
-    Case("AgencyShape", "an agency must be an rg:Agency and exactly one of: a kind of service "
-         "(skos:Concept), an organisation (org:Organization), a multi-agency arrangement "
-         "(rg:MultiAgencyArrangement) or a stated group (rg:AgencyGroup)", AGENCY,
-         add(RDF.type, RG.AgencyGroup)),
     Case("AgencyShape", "an agency needs exactly one non-empty preferred label (skos:prefLabel) "
          "with a language tag", AGENCY, drop(SKOS.prefLabel)),
     Case("AgencyShape", "the kind of service an organisation runs (org:classification) must be "
