@@ -88,6 +88,7 @@ def sample_records() -> list[Record]:
             "injuries whilst in the care of parents.",
             learning=["safe sleep advice", "paternal mental health",
                       "cross-border communication"],
+            learning_about=[[], ["Eli", "Micah"], ["Eli", "Micah"]],
             recommendations=[
                 Recommendation("the ICS to consider including in its audit schedule a review of "
                                "information sharing at the point of case closures", ["the ICS"]),
@@ -95,10 +96,10 @@ def sample_records() -> list[Record]:
             keywords=["infants", "cross border working",
                       "parents who have a mental health problem"],
             report_type="executive summary",
-            children=Children(2, [Child("Eli", outcome="death"),
-                                  Child("Micah", outcome="serious injury")]),
-            outcome=["death", "serious injury"],
-            incident_date="2022",
+            children=Children(2, [Child("Eli", outcome="death", date="2022"),
+                                  Child("Micah", outcome="serious harm")]),
+            outcome=["serious injury", "death", "serious harm"],
+            incident_date=None,
             agencies=["ics"],
             places_mentioned=["Croydon"],
         ),

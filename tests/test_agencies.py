@@ -11,16 +11,24 @@ from rdflib.namespace import SKOS
 
 from reviewgraph.agencies import (
     AGENCIES_FILE,
+    ALL_PARTNERSHIPS,
+    ARRANGEMENT,
     FOLDS_INTO_ASCII,
+    GROUP,
+    KIND,
+    ORGANISATION,
+    OWN_PARTNERSHIP,
     Agency,
     AgencyMatcher,
     _normalise,
     default_matcher,
     is_acronym,
     load_agencies,
+    partnership_reference,
     word_alternation,
 )
 from reviewgraph.errors import ReviewGraphError
+from reviewgraph.terms import ORG
 
 RG_AGENCY = URIRef("https://reviewgraph.example/def/Agency")
 
@@ -31,14 +39,105 @@ def test_vocabulary_resolves_against_the_configured_base():
     scheme = URIRef(base + "agency/")
     assert (scheme, RDF.type, SKOS.ConceptScheme) in graph
     concepts = set(graph.subjects(SKOS.inScheme, scheme))
-    assert URIRef(base + "agency/cafcass") in concepts
+    # Kinds of service are the scheme's concepts; organisations are not concepts.
+    assert URIRef(base + "agency/police") in concepts
+    assert URIRef(base + "agency/cafcass") not in concepts
     for concept in concepts:
         assert (concept, RDF.type, SKOS.Concept) in graph
         assert (concept, RDF.type, RG_AGENCY) in graph
-        assert graph.value(concept, SKOS.prefLabel) is not None
-        assert graph.value(concept, SKOS.definition) is not None
+        assert (concept, RDF.type, ORG.Organization) not in graph
+    for agency in graph.subjects(RDF.type, RG_AGENCY):
+        assert graph.value(agency, SKOS.prefLabel) is not None
+        assert graph.value(agency, SKOS.definition) is not None
     ids = [agency.id for agency in load_agencies(base=base)]
-    assert ids == sorted(ids) and "cafcass" in ids
+    assert ids == sorted(ids) and "cafcass" in ids and "police" in ids
+
+
+def test_kinds_organisations_arrangements_and_groups_are_apart():
+    sorts = {agency.id: agency.sort for agency in load_agencies()}
+    assert {sorts[i] for i in ("police", "health-visitors", "general-practitioners",
+                               "childrens-social-care")} == {KIND}
+    assert {sorts[i] for i in ("cafcass", "cafcass-cymru", "hmpps", "ofsted",
+                               "care-inspectorate-wales")} == {ORGANISATION}
+    assert {sorts[i] for i in ("marac", "mappa", "mace")} == {ARRANGEMENT}
+    assert {sorts[i] for i in ("all-agencies", "partner-agencies")} == {GROUP}
+    matcher = default_matcher()
+    # Wales's bodies are their own, not aliases of England's.
+    assert matcher.find("Cafcass Cymru and Care Inspectorate Wales") == [
+        "cafcass-cymru", "care-inspectorate-wales"]
+    assert matcher.find("HMPPS") == ["hmpps"]
+
+
+def test_a_file_mixing_sorts_is_an_error(tmp_path):
+    text = AGENCIES_FILE.read_text(encoding="utf-8").replace(
+        "<agency/ofsted> a rg:Agency, org:Organization ;",
+        "<agency/ofsted> a rg:Agency, org:Organization, skos:Concept ;")
+    path = tmp_path / "agencies.ttl"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ReviewGraphError, match="agency/ofsted must be an rg:Agency and exactly"):
+        load_agencies(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("Children and families moving across local authority boundaries", []),
+        ("information provided to other local authority areas", []),
+        ("child protection plans in a neighbouring local authority", []),
+        ("the family moved to another local authority", []),
+        ("the local authority should review its policy", ["local-authority"]),
+        ("a referral to the council", ["local-authority"]),
+    ],
+)
+def test_a_council_named_as_a_place_is_not_an_agency(text, ids):
+    assert default_matcher().find(text) == ids
+
+
+@pytest.mark.parametrize(
+    ("addressee", "ids"),
+    [
+        ("all agencies", ["all-agencies"]),
+        ("All agencies", ["all-agencies"]),
+        ("partners", ["partner-agencies"]),
+        ("the partners", ["partner-agencies"]),
+        ("the partners involved", ["partner-agencies"]),
+        ("the partnership's member agencies", ["partner-agencies"]),
+        ("organisational safeguarding leads", ["safeguarding-leads"]),
+        ("CAFCASS", ["cafcass"]),
+        ("the ICS", ["ics"]),
+        ("health visitors", ["health-visitors"]),
+        ("the review panel", []),
+    ],
+)
+def test_addressees_resolve_to_a_group_or_agencies(addressee, ids):
+    assert default_matcher().addressee(addressee) == ids
+
+
+def test_groups_are_never_found_in_running_text():
+    matcher = default_matcher()
+    assert matcher.find("all agencies and partners should share information") == []
+    assert "all-agencies" not in matcher.agencies and "all-agencies" in matcher.groups
+
+
+@pytest.mark.parametrize(
+    ("addressee", "reference"),
+    [
+        ("the partnership", OWN_PARTNERSHIP),
+        ("The partnership", OWN_PARTNERSHIP),
+        ("the LSCB", OWN_PARTNERSHIP),
+        ("the safeguarding partnership", OWN_PARTNERSHIP),
+        ("the Regional Safeguarding Children Board", OWN_PARTNERSHIP),
+        ("both partnerships", ALL_PARTNERSHIPS),
+        ("LA1 partnership", ("LA", 1)),
+        ("LA2 partnership", ("LA", 2)),
+        ("Hertfordshire Safeguarding Children Partnership", ("place", "Hertfordshire")),
+        ("the health board", None),
+        ("CAFCASS", None),
+        ("partners", None),
+    ],
+)
+def test_partnership_addressees(addressee, reference):
+    assert partnership_reference(addressee) == reference
 
 
 @pytest.mark.parametrize(
@@ -69,9 +168,9 @@ def test_vocabulary_resolves_against_the_configured_base():
         ("reporting to court", ["courts"]),
         ("Croydon’s front door service", ["front-door-service"]),
         ("the MASH", ["front-door-service"]),
-        ("prison and prisoners", ["prison-service"]),
+        ("the prison service", ["prison-service"]),
         ("youth offending team", ["youth-offending"]),
-        ("a neighbouring local authority", ["local-authority"]),
+        ("the local authority", ["local-authority"]),
     ],
 )
 def test_the_bodies_the_issue_lists_are_found(text, ids):

@@ -19,7 +19,8 @@ PAGES = Path(__file__).parent / "fixtures" / "pages"
 BAD = PAGES / "bad"
 RECORD_KEYS = {
     "title", "year", "month", "locality", "publisher_note", "summary", "background", "model",
-    "learning", "recommendations", "keywords", "report_type", "report_url", "review_type",
+    "learning", "learning_about", "recommendations", "keywords", "report_type", "report_url",
+    "review_type",
     "children",
     "outcome", "incident_date", "agencies", "places_mentioned", "source",
 }
@@ -42,9 +43,12 @@ def test_parse_json_is_one_list_of_records(capsys):
     kent = records[4]
     assert kent["title"] == "Eli and Micah" and kent["year"] == 2025
     assert kent["children"] == {"count": 2, "children": [
-        {"pseudonym": "Eli", "age": None, "sex": None, "outcome": "death"},
-        {"pseudonym": "Micah", "age": None, "sex": None, "outcome": "serious injury"},
+        {"pseudonym": "Eli", "age": None, "sex": None, "outcome": "death", "date": "2022"},
+        {"pseudonym": "Micah", "age": None, "sex": None, "outcome": "serious harm",
+         "date": None},
     ]}
+    assert kent["incident_date"] is None
+    assert kent["learning_about"][-1] == ["Eli", "Micah"]
     assert kent["recommendations"][2] == {
         "text": "the ICS should ensure information requests contain accurate family details, "
                 "and there is recorded evidence of follow up/escalation when information is not "

@@ -318,3 +318,59 @@ def test_places_and_agencies_found_by_first_word_as_by_one_pattern() -> None:
         normal = _normalise(text)
         assert [m.group(0) for m in agencies._mentions(normal)] == \
             [m.group(0) for m in agencies._pattern.finditer(normal)]
+
+
+# Hard cases of the labelled set (tests/fixtures/themes/): names of meetings, negations, and
+# "assessment" (or "supervision", "trauma") as a word rather than as the theme.
+HARD_THEME_CASES = [
+    ("the effectiveness of multi-agency public protection arrangements (MAPPA) and "
+     "multi-agency risk assessment conference process (MARAC)",
+     {"multi-agency-working", "domestic-abuse"}),
+    ("no referral was made to the multi-agency risk assessment conference",
+     {"multi-agency-working", "domestic-abuse"}),
+    ("there was no evidence of domestic abuse; the learning concerns neglect", {"neglect"}),
+    ("substance misuse was not a feature in this family", set()),
+    ("although alcohol was ruled out as a factor, the mother's depression went unrecognised",
+     {"parental-mental-health"}),
+    ("no safe sleep advice was recorded at the new birth visit", {"safe-sleep"}),
+    ("missing episodes were not linked to possible sexual exploitation",
+     {"extra-familial-harm"}),
+    ("an autism assessment was delayed for two years", {"special-educational-needs"}),
+    ("an assessment was completed but not shared with partner agencies",
+     {"information-sharing"}),
+    ("the quality of assessments of risk to an unborn baby", {"assessment"}),
+    ("lack of supervision of the toddler near water", set()),
+    ("abusive head trauma in infants", {"physical-abuse"}),
+    ("a parent with a learning disability", set()),
+    ("support from the third sector", set()),
+]
+
+
+@pytest.mark.parametrize(("text", "themes"), HARD_THEME_CASES)
+def test_theme_matcher_hard_cases(vocabularies, text: str, themes: set[str]) -> None:
+    found = {str(theme).rsplit("/", 1)[-1] for theme in vocabularies.themes.themes(text)}
+    assert found == themes
+
+
+def test_assignments_say_which_words_matched(vocabularies) -> None:
+    text = "no evidence of domestic abuse, but domestic violence towards a previous partner"
+    (assignment,) = vocabularies.themes.assignments(text)
+    # The first match is negated: the reason given is the one that is not.
+    assert (str(assignment.theme).rsplit("/", 1)[-1], assignment.matched,
+            assignment.pattern) == ("domestic-abuse", "domestic violence",
+                                    "domestic (abuse|violence|incidents?)")
+
+
+def test_labelled_theme_set_is_well_formed(vocabularies) -> None:
+    import csv
+
+    path = Path(__file__).parent / "fixtures" / "themes" / "labelled.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    themes = {str(t).rsplit("/", 1)[-1] for t, _ in vocabularies.themes._by_theme}
+    made_up = [row for row in rows if row["id"].startswith("m")]
+    assert len(made_up) >= 150 and len(rows) - len(made_up) == 55
+    assert {row["split"] for row in rows} == {"tune", "held-out"}
+    assert len({row["id"] for row in rows}) == len(rows)
+    for row in rows:
+        assert {t for t in row["themes"].split(";") if t} <= themes, row["id"]

@@ -18,7 +18,7 @@ from reviewgraph.graph import MintedPlaces, Places, build_graph, review_slug
 from reviewgraph.parser import load_known_places, parse_file
 from reviewgraph.paths import SOURCES_DIR
 from reviewgraph.places import Places as ReferencePlaces
-from reviewgraph.records import Child, Children, Record, SourceRef
+from reviewgraph.records import Child, Children, Recommendation, Record, SourceRef
 from reviewgraph.terms import DEFAULT_BASE_IRI, FABIO, RG
 from reviewgraph.validation import validate
 
@@ -112,13 +112,28 @@ def test_children_incident_and_outcomes(graph: Graph) -> None:
     assert graph.value(child, RG.position) == Literal(1, datatype=ns.XSD.positiveInteger)
     incident = iri("incident/2025-hertfordshire-ivy")
     assert graph.value(incident, RG.incidentDate) == Literal("2024-04", datatype=ns.XSD.gYearMonth)
+    # "Eli died in 2022 ... and Micah suffered significant harm": each child their own
+    # incident, only Eli's dated; what both suffered (brain injuries) stays the review's.
     kent = iri("incident/2025-kent-eli-and-micah")
-    assert graph.value(kent, RG.incidentDate) == Literal("2022", datatype=ns.XSD.gYear)
-    assert set(graph.objects(kent, RG.outcome)) == {iri("outcome/death"),
-                                                    iri("outcome/serious-injury")}
-    micah = iri("child/2025-kent-eli-and-micah-2")
-    assert graph.value(micah, RG.outcome) == iri("outcome/serious-injury")
+    assert graph.value(kent, RG.incidentDate) is None
+    assert set(graph.objects(kent, RG.outcome)) == {iri("outcome/serious-injury")}
+    review = iri("review/2025-kent-eli-and-micah")
+    eli, micah = iri("child/2025-kent-eli-and-micah-1"), iri("child/2025-kent-eli-and-micah-2")
+    eli_incident = iri("incident/2025-kent-eli-and-micah-child-1")
+    micah_incident = iri("incident/2025-kent-eli-and-micah-child-2")
+    assert set(graph.objects(review, RG.incident)) == {kent, eli_incident, micah_incident}
+    assert graph.value(eli_incident, RG.incidentChild) == eli
+    assert graph.value(eli_incident, RG.outcome) == iri("outcome/death")
+    assert graph.value(eli_incident, RG.incidentDate) == Literal("2022", datatype=ns.XSD.gYear)
+    assert graph.value(micah_incident, RG.incidentChild) == micah
+    assert graph.value(micah_incident, RG.outcome) == iri("outcome/serious-harm")
+    assert graph.value(micah_incident, RG.incidentDate) is None
+    assert graph.value(micah, RG.outcome) == iri("outcome/serious-harm")
     assert graph.value(micah, RG.age) is None
+    # "Learning themes specific to Eli and Micah include: ..." belong to those two children.
+    assert set(graph.objects(iri("learning/2025-kent-eli-and-micah-2"),
+                             RG.specificToChild)) == {eli, micah}
+    assert graph.value(iri("learning/2025-kent-eli-and-micah-1"), RG.specificToChild) is None
 
 
 def test_provenance(graph: Graph) -> None:
@@ -275,6 +290,44 @@ def test_sample_page_through_parser_places_and_graph(vocabularies) -> None:
     west_glamorgan = next(r for r in result.graph.subjects(RG.localityAsWritten,
                                                            Literal("West Glamorgan")))
     assert len(set(result.graph.objects(west_glamorgan, RG.locality))) == 2
+    # Every recommendation of the sample is addressed to something the graph knows.
+    graph = result.graph
+    recommendations = set(graph.subjects(RDF.type, RG.Recommendation))
+    assert len(recommendations) == 56
+    assert all(graph.value(r, RG.addressedTo) is not None for r in recommendations)
+
+    def addressed(slug: str) -> set[URIRef]:
+        return set(graph.objects(iri("recommendation/" + slug), RG.addressedTo))
+
+    hertfordshire = iri("partnership/hertfordshire-safeguarding-children-partnership")
+    assert addressed("2025-hertfordshire-ivy-1") == {hertfordshire}  # "the partnership"
+    assert addressed("2025-hertfordshire-ivy-3") == {iri("agency/cafcass")}
+    assert addressed("2025-west-glamorgan-wg-s71-2023-child-a-3") == {
+        iri("partnership/west-glamorgan-safeguarding-board"), iri("agency/all-agencies")}
+    assert addressed("2025-haringey-nic-6") == {iri("agency/partner-agencies")}
+    assert (iri("agency/all-agencies"), RDF.type, RG.AgencyGroup) in graph
+    # "train all general practitioners": names GPs, is not addressed to them.
+    nic_6 = iri("recommendation/2025-haringey-nic-6")
+    assert set(graph.objects(nic_6, RG.namesAgency)) == {iri("agency/general-practitioners")}
+    # The ICS is addressed, so it is not also "named" by the same recommendation.
+    assert graph.value(iri("recommendation/2025-kent-eli-and-micah-3"), RG.namesAgency) is None
+
+
+def test_an_unresolved_addressee_stays_as_text_with_a_warning(vocabularies) -> None:
+    record = _record(recommendations=[
+        Recommendation("the review panel to meet again", ["the review panel"]),
+        Recommendation("the review panel to report back", ["the review panel"]),
+        Recommendation("all agencies to audit their records", ["all agencies"])])
+    result = build_graph([record], vocabularies)
+    assert [(w.file, w.line, w.entity) for w in result.warnings] == [
+        ("other.txt", 10, "Child Q (Kent, 2020)")]
+    assert "addressee 'the review panel' of recommendations 1, 2" in result.warnings[0].message
+    first = iri("recommendation/2020-kent-child-q-1")
+    assert result.graph.value(first, RG.addressee) == Literal("the review panel")
+    assert result.graph.value(first, RG.addressedTo) is None
+    assert result.graph.value(iri("recommendation/2020-kent-child-q-3"), RG.addressedTo) == \
+        iri("agency/all-agencies")
+    assert validate(result.graph).conforms
 
 
 QUERIES = {
@@ -313,3 +366,47 @@ def test_example_queries(graph: Graph, name: str) -> None:
     prologue = "".join(f"PREFIX {p}: <{n}>\n" for p, n in PREFIXES.items())
     rows = [" ".join(str(v) for v in row) for row in graph.query(prologue + query)]
     assert any(expected in row for row in rows), rows
+
+
+class PartnershipPlaces(MintedPlaces):
+    """Minted places whose reviews have a partnership, and partnerships for two other places."""
+
+    PARTNERSHIPS = {"Kent": URIRef(B + "partnership/kent"),
+                    "Medway": URIRef(B + "partnership/medway"),
+                    "Luton": URIRef(B + "partnership/luton")}
+
+    def review_triples(self, review, record):
+        yield review, RG.partnership, self.PARTNERSHIPS[record.locality]
+
+    def partnership(self, name, year):
+        return self.PARTNERSHIPS.get(name)
+
+    def triples(self):
+        yield from super().triples()
+        for name, iri in self.PARTNERSHIPS.items():
+            yield iri, RDF.type, RG.SafeguardingPartnership
+            yield iri, RDFS.label, Literal(f"{name} partnership")
+
+
+def test_partnership_addressees_resolve_against_the_review_and_the_places_it_names(
+        vocabularies) -> None:
+    record = _record(places_mentioned=["Medway", "Luton"], recommendations=[
+        Recommendation("agree a protocol", ["the partnership"]),
+        Recommendation("share the learning", ["both partnerships"]),
+        Recommendation("audit strategy discussions", ["LA1 partnership"]),
+        Recommendation("review guidance", ["LA3 partnership"]),
+        Recommendation("commission training", ["Luton Safeguarding Children Partnership"]),
+        Recommendation("report back", ["LA4 partnership"]),
+    ])
+    result = build_graph([record], vocabularies, PartnershipPlaces(B))
+    kent, medway, luton = PartnershipPlaces.PARTNERSHIPS.values()
+
+    def addressed(number: int) -> set[URIRef]:
+        return set(result.graph.objects(iri(f"recommendation/2020-kent-child-q-{number}"),
+                                        RG.addressedTo))
+
+    assert [addressed(n) for n in range(1, 7)] == [
+        {kent}, {kent, medway, luton}, {kent}, {luton}, {luton}, set()]
+    assert [w.message for w in result.warnings] == [
+        "addressee 'LA4 partnership' of recommendation 6 is neither a safeguarding partnership "
+        "of the reference data nor an agency of the vocabulary: kept as written"]

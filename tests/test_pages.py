@@ -362,9 +362,36 @@ def test_locality_agency_and_concept_pages(served: Served) -> None:
     assert "compared with the whole collection" in locality
     agency = get(served, "/page/agency/cafcass", BROWSER_ACCEPT).text
     assert "Recommendations addressed to it" in agency and "CAFCASS" in agency
+    # "train all general practitioners": named by a recommendation, addressed by none.
+    gps = get(served, "/page/agency/general-practitioners", BROWSER_ACCEPT).text
+    addressed, named = gps.split("Recommendations that name it", 1)
+    assert "No recommendation is addressed to it" in addressed
+    assert "train all general practitioners in suicide risk assessment" in named
+    group = get(served, "/page/agency/all-agencies", BROWSER_ACCEPT).text
+    addressed, named = group.split("Recommendations that name it", 1)
+    assert "all agencies to record that practitioners are documenting valid consent" in addressed
     keyword = get(served, "/page/keyword/domestic-abuse", BROWSER_ACCEPT).text
     assert "Reviews per year" in keyword and "Occurs with" in keyword
     assert "<svg" in keyword
+
+
+def test_review_page_gives_each_child_their_own_outcome_and_date(served: Served) -> None:
+    html = get(served, "/id/review/2025-kent-eli-and-micah", BROWSER_ACCEPT).text
+    children = html.split("The children", 1)[1].split("</table>", 1)[0]
+    eli, micah = children.split("Eli", 1)[1].split("Micah", 1)
+    assert "death" in eli and "(2022)" in eli
+    assert "serious harm" in micah and "(20" not in micah
+    happened = html.split("What happened", 1)[1].split("The children", 1)[0]
+    assert "serious injury" in happened and "When" not in happened
+
+
+def test_learning_point_page_says_which_words_gave_its_themes(served: Served) -> None:
+    html = get(served, "/id/learning/2025-birmingham-baby-a-2", BROWSER_ACCEPT).text
+    assert "theme matched by" in html.lower()
+    assert "domestic abuse: \u201cdomestic violence\u201d" in html
+    # Eli and Micah's own learning points say they belong to those two children.
+    point = get(served, "/id/learning/2025-kent-eli-and-micah-8", BROWSER_ACCEPT).text
+    assert "specific to child" in point.lower() and "Micah" in point
 
 
 def test_backlinks_are_counted_and_paged(served: Served) -> None:

@@ -55,7 +55,8 @@ SAMPLE_EXPECTED = [{'title': 'Baby A',
                'is evidence of abuse but absence of disclosure by the victim'],
   'outcome': ['death'],
   'incident_date': '2021-09',
-  'agencies': ['hospitals', 'mappa', 'marac', 'prison-service', 'probation-service'],
+  # not prison or probation: only the keyword line says "prison and prisoners, probation"
+  'agencies': ['hospitals', 'mappa', 'marac'],
   'places_mentioned': [],
   'recommendations': [(['the partnership'],
                        'share findings with the chair of MARAC governance to provide assurance '
@@ -206,7 +207,8 @@ SAMPLE_EXPECTED = [{'title': 'Baby A',
                'abuse victims'],
   'outcome': ['death'],
   'incident_date': '2024-04',
-  'agencies': ['adcs', 'cafcass', 'courts', 'emergency-services', 'local-authority'],
+  # not "local authority": "moving across local authority boundaries" names a place
+  'agencies': ['adcs', 'cafcass', 'courts', 'emergency-services'],
   'places_mentioned': ['Northamptonshire'],
   'recommendations': [(['the partnership'],
                        'the partnership to work with partner organisations to ensure that '
@@ -261,9 +263,10 @@ SAMPLE_EXPECTED = [{'title': 'Baby A',
                'sibling subject to a special guardianship order',
                'cross-border communication',
                'support from the third sector'],
-  'outcome': ['serious injury', 'death'],
-  'incident_date': '2022',
-  'agencies': ['front-door-service', 'ics', 'local-authority', 'third-sector'],
+  # brain injuries (both), Eli's death, Micah's significant harm; the one date is Eli's
+  'outcome': ['serious injury', 'death', 'serious harm'],
+  'incident_date': None,
+  'agencies': ['front-door-service', 'ics', 'third-sector'],
   'places_mentioned': ['Croydon'],
   'recommendations': [(['organisational safeguarding leads'],
                        'organisational safeguarding leads to review how observing safe sleep '
@@ -293,7 +296,7 @@ SAMPLE_EXPECTED = [{'title': 'Baby A',
                       (['partners'],
                        'partners to consider ways to improve engagement with third sector '
                        'organisations')],
-  'children': (2, [('Eli', None, None, 'death'), ('Micah', None, None, 'serious injury')]),
+  'children': (2, [('Eli', None, None, 'death'), ('Micah', None, None, 'serious harm')]),
   'lines': (28, 33)},
  {'title': 'Alice',
   'year': 2025,
@@ -317,7 +320,7 @@ SAMPLE_EXPECTED = [{'title': 'Baby A',
                'professional difference and escalation'],
   'outcome': ['death'],
   'incident_date': '2024-07',
-  'agencies': ['local-authority', 'schools'],
+  'agencies': ['schools'],
   'places_mentioned': [],
   'recommendations': [(['the partnership'], 'review and refresh the local neglect strategy'),
                       (['the partnership'], 'create a suite of multiagency assessment tools'),
@@ -412,7 +415,7 @@ SAMPLE_EXPECTED = [{'title': 'Baby A',
                'pre and post COVID-19 and the impact on practice'],
   'outcome': ['sexual abuse'],
   'incident_date': '2023',
-  'agencies': ['childrens-social-care', 'local-authority', 'police', 'schools'],
+  'agencies': ['childrens-social-care', 'police', 'schools'],
   'places_mentioned': [],
   'recommendations': [(['the partnership'],
                        'seek assurance that practitioners, relevant partners and the wider '
@@ -465,6 +468,33 @@ def test_sample_review_fields(sample, index):
     # the summary is the line after the heading, word for word
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     assert record.summary == lines[record.source.first_line].strip()
+
+
+def test_each_named_child_gets_the_outcome_and_date_their_clause_states(sample):
+    eli_and_micah = sample.records[4]
+    assert [(c.pseudonym, c.outcome, c.date) for c in eli_and_micah.children.children] == [
+        ("Eli", "death", "2022"), ("Micah", "serious harm", None)]
+    assert eli_and_micah.incident_date is None  # no date covers both children
+
+
+def test_learning_specific_to_children_stays_with_them(sample):
+    eli_and_micah = sample.records[4]
+    assert eli_and_micah.learning_about == [[]] * 7 + [["Eli", "Micah"]] * 6
+    assert all(record.learning_about == [] for record in sample.records[:4])
+
+
+def test_significant_harm_is_serious_harm_and_injury_needs_the_word():
+    lines = _lines(
+        "2024 - Kent - Child P",
+        "Child P, a 3-year-old girl, suffered significant harm in 2023.",
+        "Keywords: neglect",
+        "2024 - Kent - Child R",
+        "Serious injury to a 5-month-old boy in May 2023.",
+        "Keywords: injuries",
+    )
+    p, r = parse_lines(lines, "made-up.txt", PLACES).records
+    assert (p.outcome, p.incident_date) == (["serious harm"], "2023")
+    assert (r.outcome, r.incident_date) == (["serious injury"], "2023-05")
 
 
 def test_sample_counts(sample):

@@ -195,7 +195,8 @@ CASES = [
          "rg:Child", REVIEW, add(RG.concernsChild, LEARNING)),
     Case("CaseReviewShape", "a case review has at most one child count (rg:childCount), an "
          "xsd:nonNegativeInteger", REVIEW, put(RG.childCount, s("two"))),
-    Case("CaseReviewShape", "a case review's incident (rg:incident) must be one rg:Incident",
+    Case("CaseReviewShape", "a case review's incident (rg:incident) must be an rg:Incident "
+         "(one, or one per child where the text gives each child their own)",
          REVIEW, add(RG.incident, CHILD)),
     Case("CaseReviewShape", "a learning point of a case review (rg:hasLearningPoint) must be an "
          "rg:LearningPoint", REVIEW, add(RG.hasLearningPoint, CHILD)),
@@ -247,6 +248,8 @@ CASES = [
          INCIDENT, add(RG.outcome, KEYWORD)),
     Case("IncidentShape", "an incident must be an IRI and use only the properties its shape "
          "describes", INCIDENT, add(RG.year, Literal("2024", datatype=ns.XSD.gYear))),
+    Case("IncidentShape", "an incident happens to at most one child (rg:incidentChild), an "
+         "rg:Child", INCIDENT, add(RG.incidentChild, LEARNING)),
     # --- learning points ------------------------------------------------------------------------
     Case("LearningPointShape", "a learning point needs exactly one non-empty label (rdfs:label)",
          LEARNING, drop(RDFS.label)),
@@ -260,6 +263,10 @@ CASES = [
          "rg:LearningTheme concept", LEARNING, add(RG.learningTheme, KEYWORD)),
     Case("LearningPointShape", "a learning point must be an IRI and use only the properties its "
          "shape describes", LEARNING, add(RG.addressee, s("the partnership"))),
+    Case("LearningPointShape", "why a learning point has a theme (rg:themeMatch) must read "
+         "'theme: \u201cthe words matched\u201d'", LEARNING, add(RG.themeMatch, s("safe sleep"))),
+    Case("LearningPointShape", "a child a learning point is specific to (rg:specificToChild) "
+         "must be an rg:Child", LEARNING, add(RG.specificToChild, REVIEW)),
     # --- recommendations ------------------------------------------------------------------------
     Case("RecommendationShape", "a recommendation needs exactly one non-empty label "
          "(rdfs:label)", RECOMMENDATION, drop(RDFS.label)),
@@ -272,8 +279,12 @@ CASES = [
          add(RG.position, Literal(3, datatype=ns.XSD.positiveInteger))),
     Case("RecommendationShape", "a recommendation's addressee as written (rg:addressee) must be "
          "non-empty text", RECOMMENDATION, add(RG.addressee, s(" "))),
-    Case("RecommendationShape", "the agency a recommendation is addressed to (rg:addressedTo) "
-         "must be an rg:Agency concept", RECOMMENDATION, add(RG.addressedTo, KEYWORD)),
+    Case("RecommendationShape", "what a recommendation is addressed to (rg:addressedTo) must be "
+         "an rg:Agency of the agency vocabulary or an rg:SafeguardingPartnership", RECOMMENDATION,
+         add(RG.addressedTo, KEYWORD)),
+    Case("RecommendationShape", "an agency a recommendation's text names (rg:namesAgency) must "
+         "be an rg:Agency of the agency vocabulary", RECOMMENDATION,
+         add(RG.namesAgency, KEYWORD)),
     Case("RecommendationShape", "a recommendation's theme (rg:learningTheme) must be an "
          "rg:LearningTheme concept", RECOMMENDATION, add(RG.learningTheme, OUTCOME)),
     Case("RecommendationShape", "a recommendation must be an IRI and use only the properties its "
@@ -411,7 +422,11 @@ CASES = [
          "xsd:duration such as P1Y", AGE_BAND, drop(RG.ageFrom)),
     Case("AgeBandShape", "an age band has at most one upper bound (rg:ageBelow), an "
          "xsd:duration such as P5Y", AGE_BAND, put(RG.ageBelow, s("5 years"))),
-    Case("AgencyShape", "an agency must also be a skos:Concept", AGENCY, untype(SKOS.Concept)),
+    Case("AgencyShape", "an agency needs exactly one non-empty preferred label (skos:prefLabel) "
+         "with a language tag", AGENCY, drop(SKOS.prefLabel)),
+    Case("AgencyShape", "the kind of service an organisation runs (org:classification) must be "
+         "a kind of service of the agency vocabulary (a skos:Concept)", AGENCY,
+         add(terms.ORG.classification, REVIEW)),
     Case("AgencyShape", "an agency's kind (rg:agencyKind) must be an rg:AgencyKind concept",
          AGENCY, add(RG.agencyKind, KEYWORD)),
     Case("AgencyKindShape", "an agency kind must also be a skos:Concept",

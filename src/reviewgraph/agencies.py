@@ -14,19 +14,29 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, URIRef
+from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SKOS
 
 from reviewgraph.errors import ReviewGraphError
 from reviewgraph.paths import VOCABULARIES_DIR
-from reviewgraph.terms import DEFAULT_BASE_IRI
+from reviewgraph.terms import DEFAULT_BASE_IRI, RG
 
 AGENCIES_FILE = VOCABULARIES_DIR / "agencies.ttl"
 SCHEME_PATH = "agency/"  # agencies are {base}agency/{id}
+
+
+# The sorts of agency the vocabulary holds, by the class that tells them apart.
+KIND, ORGANISATION, ARRANGEMENT, GROUP = "kind", "organisation", "arrangement", "group"
+SORT_CLASSES = {
+    KIND: SKOS.Concept,
+    ORGANISATION: URIRef("http://www.w3.org/ns/org#Organization"),
+    ARRANGEMENT: RG.MultiAgencyArrangement,
+    GROUP: RG.AgencyGroup,
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class Agency:
     pref_label: str
     labels: tuple[str, ...]  # every label the matcher looks for, prefLabel first
     definition: str | None = None
+    sort: str = KIND  # kind | organisation | arrangement | group (see SORT_CLASSES)
 
 
 def is_acronym(label: str) -> bool:
@@ -109,6 +120,12 @@ class AgencyMatcher:
     """Finds the agencies a text names, by the vocabulary's labels."""
 
     def __init__(self, agencies: list[Agency]) -> None:
+        # Stated groups ("all agencies") are found only as a whole addressee (see addressee()),
+        # never in running text.
+        self.groups = {agency.id: agency for agency in agencies if agency.sort == GROUP}
+        self._groups = {_addressee_key(label): agency.id for agency in self.groups.values()
+                        for label in agency.labels}
+        agencies = [agency for agency in agencies if agency.sort != GROUP]
         self.agencies = {agency.id: agency for agency in agencies}
         self._exact: dict[str, str] = {}  # acronym label -> id
         self._folded: dict[str, str] = {}  # casefolded label -> id
@@ -176,12 +193,19 @@ class AgencyMatcher:
     def matches(self, text: str) -> list[tuple[str, str]]:
         """(matched text, agency id) for every mention, in order of appearance."""
         found = []
-        for match in self._mentions(_normalise(text)):
+        text = _normalise(text)
+        for match in self._mentions(text):
             label = match.group(0)
             agency_id = self._exact.get(label) or self._folded.get(label.casefold())
-            if agency_id:
+            if agency_id and not _names_a_place(agency_id, text, match):
                 found.append((label, agency_id))
         return found
+
+    def addressee(self, text: str) -> list[str]:
+        """The agencies (or the stated group) a recommendation's addressee as written means:
+        "all agencies" -> the group, "CAFCASS and ADCS" -> both, "the ICS" -> the ICS."""
+        group = self._groups.get(_addressee_key(text))
+        return [group] if group else self.find(text)
 
     def _mentions(self, text: str) -> Iterable[re.Match[str]]:
         """What the one pattern's finditer gives: at each word start, the first alternative
@@ -220,6 +244,68 @@ class AgencyMatcher:
         return list(found)
 
 
+# Addressees that mean safeguarding partnerships rather than agencies (graph.py resolves them
+# against the review's partnership and the partnerships of the places it mentions).
+OWN_PARTNERSHIP, ALL_PARTNERSHIPS = "own", "all"
+_PARTNERSHIP_NOUN = (r"(?:safeguarding\s+)?(?:children(?:'s)?\s+)?(?:(?:and|&)\s+adults\s+)?"
+                     r"(?:multi-agency\s+)?(?:partnership|board|partnership board|"
+                     r"safeguarding arrangements)")
+_OWN_PARTNERSHIP = re.compile(
+    rf"^(?:the\s+)?(?:whole\s+)?(?:(?:local|regional|area)\s+)?(?:{_PARTNERSHIP_NOUN}|"
+    r"L?SCBs?|L?SCPs?|RSCBs?|RSBs?|LSCB partners)$", re.I)
+_ALL_PARTNERSHIPS = re.compile(
+    r"^(?:both|the two|all|each|all three|the three|the)\s+(?:of the\s+)?(?:safeguarding\s+)?"
+    r"(?:children(?:'s)?\s+)?(?:partnerships|boards|LSCBs|SCPs)$", re.I)
+_NUMBERED_PARTNERSHIP = re.compile(rf"^(?:the\s+)?LA(?P<n>\d+)(?:'s)?\s+(?:{_PARTNERSHIP_NOUN}|"
+                                   r"LSCB|SCP)$", re.I)
+_PLACE_PARTNERSHIP = re.compile(rf"^(?:the\s+)?(?P<place>[A-Z][\w' -]+?)(?:'s)?\s+"
+                                rf"(?i:{_PARTNERSHIP_NOUN})$")
+
+
+@lru_cache(maxsize=4096)  # addressees recur: "the partnership", "both partnerships"
+def partnership_reference(text: str) -> str | tuple[str, str] | tuple[str, int] | None:
+    """What a partnership addressee refers to: OWN_PARTNERSHIP ("the partnership", "the
+    LSCB"), ALL_PARTNERSHIPS ("both partnerships": the review's and those of the places it
+    mentions), ("LA", n) for an anonymised "LA1 partnership" (LA1 is the review's own, LA2 the
+    first other place it mentions), ("place", name) for "Hertfordshire Safeguarding Children
+    Partnership"; None if it names no partnership."""
+    text = " ".join(_normalise(text).split())
+    if _OWN_PARTNERSHIP.match(text):
+        return OWN_PARTNERSHIP
+    if _ALL_PARTNERSHIPS.match(text):
+        return ALL_PARTNERSHIPS
+    numbered = _NUMBERED_PARTNERSHIP.match(text)
+    if numbered:
+        return ("LA", int(numbered["n"]))
+    place = _PLACE_PARTNERSHIP.match(text)
+    if place:
+        return ("place", place["place"])
+    return None
+
+
+def _addressee_key(text: str) -> str:
+    """How a group's label and an addressee are compared: case, spacing and a leading "the"
+    do not matter ("the partners" is "partners")."""
+    return " ".join(_normalise(text).casefold().split()).removeprefix("the ")
+
+
+# A council named as a place, not as a body: "local authority boundaries", "other local
+# authority areas", "in a neighbouring local authority". Only agencies that are also places.
+PLACE_LIKE_AGENCIES = frozenset({"local-authority"})
+_PLACE_AFTER = re.compile(r"\s+(?:areas?|boundar(?:y|ies)|borders?|footprints?)\b", re.I)
+_PLACE_BEFORE = re.compile(
+    r"\b(?:in|into|across|between|within|from|other|another|neighbouring|different|"
+    r"moved to|moving to|move to)\s+(?:(?:a|an|the|another|other|neighbouring|different|"
+    r"two|several|many)\s+)*$", re.I)
+
+
+def _names_a_place(agency_id: str, text: str, match: re.Match[str]) -> bool:
+    if agency_id not in PLACE_LIKE_AGENCIES:
+        return False
+    return bool(_PLACE_AFTER.match(text, match.end())
+                or _PLACE_BEFORE.search(text, max(0, match.start() - 40), match.start()))
+
+
 def load_agencies(path: Path = AGENCIES_FILE, base: str = DEFAULT_BASE_IRI) -> list[Agency]:
     """Read the vocabulary; ids are the IRIs relative to {base}agency/."""
     try:
@@ -230,10 +316,16 @@ def load_agencies(path: Path = AGENCIES_FILE, base: str = DEFAULT_BASE_IRI) -> l
         raise ReviewGraphError(f"{path}: cannot read the agency vocabulary: {error}") from None
     scheme = URIRef(base + SCHEME_PATH)
     agencies = []
-    for concept in sorted(graph.subjects(SKOS.inScheme, scheme)):  # type: ignore[type-var]
+    for concept in sorted(set(graph.subjects(RDF.type, RG.Agency))
+                          | set(graph.subjects(SKOS.inScheme, scheme))):
         iri = str(concept)
         if not iri.startswith(str(scheme)):
             raise ReviewGraphError(f"{path}: agency {iri} is outside {scheme}")
+        sorts = [sort for sort, cls in SORT_CLASSES.items() if (concept, RDF.type, cls) in graph]
+        if len(sorts) != 1 or (concept, RDF.type, RG.Agency) not in graph:
+            raise ReviewGraphError(
+                f"{path}: agency {iri} must be an rg:Agency and exactly one of skos:Concept (a "
+                "kind of service), org:Organization, rg:MultiAgencyArrangement or rg:AgencyGroup")
         pref = graph.value(concept, SKOS.prefLabel)
         if pref is None:
             raise ReviewGraphError(f"{path}: agency {iri} has no skos:prefLabel")
@@ -247,6 +339,7 @@ def load_agencies(path: Path = AGENCIES_FILE, base: str = DEFAULT_BASE_IRI) -> l
                 pref_label=str(pref),
                 labels=tuple(dict.fromkeys(labels)),
                 definition=str(definition) if definition is not None else None,
+                sort=sorts[0],
             )
         )
     if not agencies:

@@ -9,7 +9,8 @@ carries its own copy. Records name concepts by label; this module resolves those
   concept whose other wordings are skos:altLabels. The mapping is explicit so a person reviews it;
   `suggest_keyword_variants` only proposes entries for it.
 - learning themes: each theme publishes its rg:matchPattern regular expressions; a learning point
-  links to every theme one of whose patterns it contains.
+  links to every theme one of whose patterns it contains, unless the text says it was absent
+  ("no evidence of domestic abuse"); the words that matched are kept as the reason.
 - review types, outcomes, report types: labels and altLabels, matched ignoring case.
 - age bands: an ISO 8601 duration falls in the band whose [rg:ageFrom, rg:ageBelow) holds it.
 """
@@ -29,6 +30,7 @@ from typing import cast
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
+from reviewgraph.agencies import word_alternation
 from reviewgraph.errors import ReviewGraphError
 from reviewgraph.paths import VOCABULARIES_DIR
 from reviewgraph.terms import DEFAULT_BASE_IRI, RG
@@ -125,6 +127,9 @@ class ThemeMatcher:
                         f"expression: {error}"
                     ) from None
                 self._patterns.append((theme, pattern, compiled))
+        self._theme_patterns: dict[URIRef, list[tuple[str, re.Pattern[str]]]] = {}
+        for theme, pattern, compiled in self._patterns:
+            self._theme_patterns.setdefault(theme, []).append((pattern, compiled))
         # themes() only asks whether a theme matches: one search of its patterns joined.
         self._by_theme: list[tuple[URIRef, re.Pattern[str]]] = []
         for theme in sorted(patterns):
@@ -151,6 +156,15 @@ class ThemeMatcher:
             for text in beginnings[theme] or ():
                 searches_of.setdefault(text, set()).add(index)
         self._beginnings = [(text, frozenset(searches_of[text])) for text in sorted(searches_of)]
+        # The same as one scan: at each place a match can begin (as the patterns' own
+        # look-behind says), the longest beginning there, and with it every beginning that is
+        # a prefix of it (those begin there too).
+        self._indices_of = {
+            text: frozenset().union(*(indices for other, indices in self._beginnings
+                                      if text.startswith(other)))
+            for text in searches_of}
+        self._beginning_scan = re.compile(
+            rf"(?<![\w-])(?=({word_alternation(searches_of)}))") if searches_of else None
 
         # Every pattern joined: finds nothing exactly when no single pattern matches.
         self._any: re.Pattern[str] | None = None
@@ -171,26 +185,81 @@ class ThemeMatcher:
         return found
 
     def themes(self, text: str) -> list[URIRef]:
-        """The sorted themes the text matches (a theme matches if any of its patterns does:
-        the same as `matches`, one search a theme instead of one a pattern)."""
-        found: list[URIRef] = []
+        """The sorted themes the text is about: those with a match that the text does not
+        negate ("there was no evidence of domestic abuse", "alcohol was ruled out")."""
+        return [theme for theme, _ in self.matched_words(text)]
+
+    def matched_words(self, text: str) -> list[tuple[URIRef, str]]:
+        """(theme, the words of its first match the text does not negate), sorted by theme."""
+        return [(theme, match.group(0)) for theme, match in self._first_matches(text)]
+
+    def assignments(self, text: str) -> list[ThemeMatch]:
+        """As matched_words, with which of the theme's patterns matched: the full reason."""
+        return [ThemeMatch(theme, next((p for p, c in self._theme_patterns[theme]
+                                        if c.match(text, match.start())), ""), match.group(0))
+                for theme, match in self._first_matches(text)]
+
+    def _first_matches(self, text: str) -> list[tuple[URIRef, re.Match[str]]]:
+        first: dict[int, re.Match[str]] = {}  # index in _by_theme -> its first kept match
+        negatable: bool | None = None  # looked at once, when a theme first matches
+        for index, start in self._attempts(text):
+            if index in first:
+                continue
+            compiled = self._by_theme[index][1]
+            for match in (compiled.finditer(text) if start is None
+                          else filter(None, (compiled.match(text, start),))):
+                if negatable is None:
+                    negatable = _MAY_NEGATE.search(text) is not None
+                if not (negatable and _negated(text, match.start(), match.end())):
+                    first[index] = match
+                    break
+        found: list[tuple[URIRef, re.Match[str]]] = []
+        for index in sorted(first):
+            theme = self._by_theme[index][0]
+            if not found or found[-1][0] is not theme:  # a theme split into several searches
+                found.append((theme, first[index]))  # (see __init__) keeps its first
+        return found
+
+    def _attempts(self, text: str) -> Iterable[tuple[int, int | None]]:
+        """(index in _by_theme, where to try it: a position, or None for anywhere), in the
+        text's order. An ASCII text is tried only where one of a theme's beginnings begins
+        (one scan of the text, then anchored matches); other texts are searched whole."""
         if text.isascii():
             # Case-insensitive matching of an ASCII text is matching of its lower case (in
-            # other texts a non-ASCII letter can match an ASCII one: the long s matches "s").
-            lowered = text.lower()
-            searches = set(self._always)
-            for beginning, indices in self._beginnings:
-                if beginning in lowered:
-                    searches |= indices
-        elif self._any is not None and not self._any.search(text):
-            return found  # no pattern matches anywhere: one search, not 25
-        else:
-            searches = set(range(len(self._by_theme)))
-        for index in sorted(searches):
-            theme, compiled = self._by_theme[index]
-            if (not found or found[-1] is not theme) and compiled.search(text):
-                found.append(theme)
-        return found
+            # other texts a non-ASCII letter can match an ASCII one: the long s matches "s"),
+            # and lower-casing keeps every position.
+            for index in self._always:
+                yield index, None
+            if self._beginning_scan is not None:
+                indices_of = self._indices_of
+                for hit in self._beginning_scan.finditer(text.lower()):
+                    start = hit.start()
+                    for index in indices_of[hit.group(1)]:
+                        yield index, start
+            return
+        if self._any is not None and not self._any.search(text):
+            return  # no pattern matches anywhere: one search, not 25
+        for index in range(len(self._by_theme)):
+            yield index, None
+
+
+# Negation: a theme the text says was absent. Only the absence of the thing itself ("no
+# evidence of domestic abuse", "substance misuse was not a feature", "alcohol was ruled out");
+# a missing action or service ("no safe sleep advice was given") is still about the theme.
+_MAY_NEGATE = re.compile(r"\b(?:no|not|ruled|unrelated|absence)\b", re.IGNORECASE)
+_NEGATED_BEFORE = re.compile(
+    r"\b(?:no (?:evidence|history|indication|sign|suggestion|concerns?|known history) "
+    r"(?:of|about|that)|ruled out|unrelated to|absence of any)"
+    r"\s+(?:[\w'’-]+\s+){0,2}$", re.IGNORECASE)
+_NEGATED_AFTER = re.compile(
+    r"[^.;,]{0,30}?\b(?:was|were|is|are|had been) (?:not (?:a |an )?(?:factor|feature|"
+    r"concern|present|issue|relevant|identified)|ruled out)\b", re.IGNORECASE)
+
+
+def _negated(text: str, start: int, end: int) -> bool:
+    """Whether the text says that what it matched at [start, end) was absent."""
+    return bool(_NEGATED_BEFORE.search(text, max(0, start - 60), start)
+                or _NEGATED_AFTER.match(text, end))
 
 
 def _beginnings(pattern: str) -> frozenset[str] | None:

@@ -6,6 +6,7 @@ input always gives the same IRIs:
     {base}review/{year}-{locality slug or "anonymous"}-{title slug}
     {base}child/{review-slug}-{n}          {base}learning/{review-slug}-{n}
     {base}recommendation/{review-slug}-{n} {base}incident/{review-slug}
+    {base}incident/{review-slug}-child-{n} (a child's own outcome, where the text gives one)
     {base}report/{review-slug}             {base}source/{file stem}
     {base}source/{file stem}/lines-{first}-{last}
     {base}capture/{archive}-{time}-{address hash}   {base}version/{review-slug}-{n}
@@ -35,7 +36,14 @@ from typing import Protocol, runtime_checkable
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, SKOS, VOID
 
-from reviewgraph.agencies import AGENCIES_FILE, AgencyMatcher, default_matcher
+from reviewgraph.agencies import (
+    AGENCIES_FILE,
+    ALL_PARTNERSHIPS,
+    OWN_PARTNERSHIP,
+    AgencyMatcher,
+    default_matcher,
+    partnership_reference,
+)
 from reviewgraph.concepts import Triple, Vocabularies, slugify
 from reviewgraph.errors import Problem, ReviewGraphError
 from reviewgraph.identity import Assignment, Identities, plan_reviews, review_slug
@@ -205,6 +213,7 @@ class _Builder:
         self.identities: Identities | None = None
         self.captures: dict[str, tuple[Capture, ...]] = {}  # source file -> its captures
         self.titles: dict[str, str] = {}  # source file -> the page's title
+        self._theme_matches: dict[tuple[URIRef, str], Literal] = {}  # see theme_match()
 
     def seed(self, contents: dict[str, str], sources: dict[str, str]) -> None:
         """Know the reviews (IRI -> fingerprint) and source pages (file name -> page IRI) of
@@ -445,8 +454,10 @@ class _Builder:
         for place in record.places_mentioned:
             self.add(review, RG.mentionsPlace, self.locality(record, place, label))
         extra = getattr(self.places, "review_triples", None)
+        partnerships: list[URIRef] = []  # the review's own, for recommendations addressed to it
         if extra is not None:
             added = list(extra(review, record))
+            partnerships = sorted(o for s, p, o in added if p == RG.partnership)  # type: ignore[misc]
             self.triples.update(added)
             if record.locality and self.localities.get(record.locality) is None:
                 # A heading naming a partnership (West Glamorgan) resolves to no single locality
@@ -481,6 +492,9 @@ class _Builder:
         for agency in sorted(set(record.agencies)):
             self.add(review, RG.mentionsAgency, self.iri("agency", agency))
 
+        children = {child.pseudonym: self.iri("child", f"{slug}-{number}")
+                    for number, child in enumerate(record.children.children, start=1)
+                    if child.pseudonym}
         for number, text in enumerate(record.learning, start=1):
             point = self.iri("learning", f"{slug}-{number}")
             self.add(review, RG.hasLearningPoint, point)
@@ -488,9 +502,17 @@ class _Builder:
             self.text(point, RDFS.label, f"Learning point {number} of {label}")
             self.text(point, SCHEMA.text, text)
             self.add(point, RG.position, self.typed(number, XSD.positiveInteger))
-            for theme in self.vocabularies.themes.themes(text):
+            for theme, words in self.vocabularies.themes.matched_words(text):
                 self.add(point, RG.learningTheme, theme)
+                # The reason, for people: which words of the point gave the theme.
+                self.add(point, RG.themeMatch, self.theme_match(theme, words))
+            about = record.learning_about[number - 1] if number <= len(record.learning_about) \
+                else []
+            for name in about:
+                if name in children:
+                    self.add(point, RG.specificToChild, children[name])
 
+        unresolved: dict[str, list[int]] = {}  # addressee as written -> its recommendations
         for number, recommendation in enumerate(record.recommendations, start=1):
             node = self.iri("recommendation", f"{slug}-{number}")
             self.add(review, RG.hasRecommendation, node)
@@ -498,12 +520,60 @@ class _Builder:
             self.text(node, RDFS.label, f"Recommendation {number} of {label}")
             self.text(node, SCHEMA.text, recommendation.text)
             self.add(node, RG.position, self.typed(number, XSD.positiveInteger))
+            addressed: set[URIRef] = set()
             for addressee in recommendation.addressees:
                 self.text(node, RG.addressee, addressee)
-                for agency in self.agencies.find(addressee):
-                    self.add(node, RG.addressedTo, self.iri("agency", agency))
+                targets = self.addressee(record, addressee, partnerships)
+                if not targets:
+                    unresolved.setdefault(addressee, []).append(number)
+                for target in targets:
+                    addressed.add(target)
+                    self.add(node, RG.addressedTo, target)
+            for agency in self.agencies.find(recommendation.text):
+                if self.iri("agency", agency) not in addressed:
+                    self.add(node, RG.namesAgency, self.iri("agency", agency))
             for theme in self.vocabularies.themes.themes(recommendation.text):
                 self.add(node, RG.learningTheme, theme)
+        for addressee, numbers in unresolved.items():
+            self.warn(record, f"addressee {addressee!r} of recommendation"
+                      f"{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))} is "
+                      "neither a safeguarding partnership of the reference data nor an agency "
+                      "of the vocabulary: kept as written", label)
+
+    def addressee(self, record: Record, text: str,
+                  partnerships: list[URIRef]) -> list[URIRef]:
+        """What an addressee as written means: a stated group, the review's partnership(s),
+        a partnership by place, or agencies of the vocabulary; [] if none."""
+        reference = partnership_reference(text)
+        if reference is None:
+            return [self.iri("agency", agency) for agency in self.agencies.addressee(text)]
+        partnership_of = getattr(self.places, "partnership", None)
+        of_places = {name: None if partnership_of is None else partnership_of(name, record.year)
+                     for name in record.places_mentioned}
+        mentioned = [iri for iri in of_places.values() if iri is not None]
+        if reference == OWN_PARTNERSHIP:
+            return partnerships
+        if reference == ALL_PARTNERSHIPS or isinstance(reference, str):
+            # A mentioned place without a partnership in the reference data (Northamptonshire)
+            # leaves the partnerships found: bench/addressees.py lists such partial ones.
+            return sorted(set(partnerships) | set(mentioned)) if partnerships else []
+        kind, value = reference
+        if kind == "LA":  # LA1: the review's own area; LA2...: the places it mentions, in order
+            number = int(value) - 1
+            if number == 0:
+                return partnerships
+            return [mentioned[number - 1]] if number <= len(mentioned) else []
+        found = None if partnership_of is None else partnership_of(str(value), record.year)
+        return [found] if found is not None else []
+
+    def theme_match(self, theme: URIRef, words: str) -> Literal:
+        """'safe sleep: “safe sleeping”', made once (the same words recur)."""
+        literal = self._theme_matches.get((theme, words))
+        if literal is None:
+            pref = self.vocabularies.graph.value(theme, SKOS.prefLabel)
+            literal = self._theme_matches[(theme, words)] = Literal(
+                f"{pref if pref is not None else theme}: \u201c{words}\u201d")
+        return literal
 
     def locality(self, record: Record, name: str, label: str) -> URIRef | None:
         iri, problem = self.places.resolve(name)
@@ -563,25 +633,41 @@ class _Builder:
                     self.warn(record, f"sex {child.sex!r} of child {number} is neither "
                               "'female' nor 'male'", label)
                 self.add(node, SCHEMA.gender, sex)
-            if child.outcome:
-                self.add(node, RG.outcome, self.outcome(record, child.outcome, label))
+            outcome = self.outcome(record, child.outcome, label) if child.outcome else None
+            self.add(node, RG.outcome, outcome)
+            if (child.outcome or child.date) and len(record.children.children) > 1:
+                # The text gives this child their own outcome (and perhaps date): their own
+                # incident, dated only if their clause dates it.
+                self.add_incident(review, f"{slug}-child-{number}", record, label,
+                                  [outcome] if outcome is not None else [], child.date,
+                                  f"Incident of {name}, child {number} of {label}", node)
 
     def incident(self, review: URIRef, slug: str, record: Record, label: str) -> None:
-        outcomes = [iri for value in record.outcome
+        own = {child.outcome for child in record.children.children if child.outcome} \
+            if len(record.children.children) > 1 else set()
+        # What several children's own incidents state is theirs, not the review's.
+        outcomes = [iri for value in record.outcome if value not in own
                     if (iri := self.outcome(record, value, label)) is not None]
+        self.add_incident(review, slug, record, label, outcomes, record.incident_date,
+                          f"Incident of {label}")
+
+    def add_incident(self, review: URIRef, slug: str, record: Record, label: str,
+                     outcomes: list[URIRef], when: str | None, name: str,
+                     child: URIRef | None = None) -> None:
         date = None
-        if record.incident_date:
-            date = _date_literal(record.incident_date)
+        if when:
+            date = _date_literal(when)
             if date is None:
-                self.warn(record, f"incident date {record.incident_date!r} is not YYYY, "
+                self.warn(record, f"incident date {when!r} is not YYYY, "
                           "YYYY-MM or YYYY-MM-DD", label)
         if not outcomes and date is None:
             return
         node = self.iri("incident", slug)
         self.add(review, RG.incident, node)
         self.add(node, RDF.type, RG.Incident)
-        self.text(node, RDFS.label, f"Incident of {label}")
+        self.text(node, RDFS.label, name)
         self.add(node, RG.incidentDate, date)
+        self.add(node, RG.incidentChild, child)
         for outcome in outcomes:
             self.add(node, RG.outcome, outcome)
 

@@ -236,6 +236,9 @@ AGENCY_KINDS: dict[str, tuple[str, str]] = {
     "process-or-meeting": (
         "process or meeting",
         "A multi-agency process or meeting rather than an organisation (MAPPA, MARAC, MACE)."),
+    "group": (
+        "group of agencies",
+        "A group of agencies a recommendation addresses as stated ('all agencies', 'partners')."),
 }
 
 

@@ -22,7 +22,8 @@ the entry. "NSPCC on behalf of ..." is the publisher note.
 
 Lists. A field's text is split as a reader would: on semicolons ("a; b; and c" is three items,
 commas stay inside items) and at sentence ends; a learning list without semicolons is split
-on commas only when every part is a short phrase. A label with no text after it takes the
+on commas only when every part is a short phrase ("Learning themes specific to Eli and Micah
+include:" also says which children its points belong to). A label with no text after it takes the
 following lines (bullets or not) as items. Within a list, a short "Sub-label: text" item
 ("LA1 partnership: ...") names the addressees of the items that follow it.
 
@@ -34,6 +35,10 @@ Facts from the summary (conservative: only what the text states):
 - outcome, from the first sentence of the summary plus sentences whose subject is a child of
   the review ("Eli died ..."): death, suicide, serious injury, sexual abuse, neglect, ...;
 - incident date: the first date ("in September 2021", "in early 2023") in those sentences;
+  where several children are named, each child's own clause ("Eli died in 2022 ... and Micah
+  suffered significant harm") gives that child's outcome and date, and the review's date comes
+  only from the first sentence (nothing is dated that the text does not date);
+- "significant harm" is serious harm; serious injury only where the text says injury;
 - review type: only where the title or the summary's first sentence names it ("Thematic review
   concerning ...", "Concise child practice review ...", "DHR"), or a "Review type:" field;
   nothing is inferred from year or nation;
@@ -189,10 +194,15 @@ OUTCOMES = [
         re.I,
     )),
     ("suicide", re.compile(r"\bsuicide\b|\btook (?:his|her|their) own life\b", re.I)),
+    # "serious injury" only where the text says injury (or a fracture); harm that the text
+    # does not call an injury ("suffered significant harm") is "serious harm".
     ("serious injury", re.compile(
-        r"\bserious(?:ly)? (?:injur\w*|harm\w*)|\b(?:brain|head|life[- ]threatening|"
+        r"\bserious(?:ly)? injur\w*|\b(?:brain|head|life[- ]threatening|"
         r"life[- ]changing|non-accidental|significant|severe|multiple) injur\w*|"
-        r"\bsignificant harm\b|\bfractures?\b|\bseriously (?:hurt|harmed|injured)\b", re.I
+        r"\bfractures?\b|\bseriously hurt\b", re.I
+    )),
+    ("serious harm", re.compile(
+        r"\bserious(?:ly)? harm(?:ed)?\b|\bsignificant harm\b", re.I
     )),
     ("sexual abuse", re.compile(
         r"\bsexual(?:ly)? abuse[ds]?\b|\bsexual exploitation\b|\bsexually exploited\b", re.I
@@ -923,9 +933,9 @@ def find_children(
         children.append(Child(pseudonym=name, age=_age(age), sex=sex))
     else:
         for name in names:
+            outcome, date = _child_outcome(name, sentences) if len(names) > 1 else (None, None)
             children.append(Child(
-                pseudonym=name, sex=_pronoun_sex(name, text),
-                outcome=_child_outcome(name, sentences) if len(names) > 1 else None,
+                pseudonym=name, sex=_pronoun_sex(name, text), outcome=outcome, date=date,
             ))
     if count is None:
         count = len(children) or None
@@ -943,7 +953,9 @@ def _pronoun_sex(name: str, text: str) -> str | None:
     return "female" if pronoun in {"her", "she"} else "male"
 
 
-def _child_outcome(name: str, sentences: list[str]) -> str | None:
+def _child_outcome(name: str, sentences: list[str]) -> tuple[str | None, str | None]:
+    """The outcome and date the child's own clause states ("Eli died in 2022 ...": death,
+    2022; "... and Micah suffered significant harm": serious harm, no date)."""
     escaped = re.escape(name)
     for sentence in sentences:
         clause = _compiled(rf"\b{escaped}\s+(died|was killed|was murdered|suffered|sustained)"
@@ -951,8 +963,8 @@ def _child_outcome(name: str, sentences: list[str]) -> str | None:
         if clause:
             outcomes = find_outcomes([clause.group(0)])
             if outcomes:
-                return outcomes[0]
-    return None
+                return outcomes[0], find_incident_date([clause.group(0)])
+    return None, None
 
 
 @lru_cache(maxsize=2048)
@@ -1054,6 +1066,7 @@ class _Fields:
     review_type: list[str] = field(default_factory=list)
     publisher_note: list[str] = field(default_factory=list)
     learning: list[str] = field(default_factory=list)
+    learning_about: list[list[str]] = field(default_factory=list)  # names its label gives
     recommendations: list[Recommendation] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     report_type: str | None = None
@@ -1201,6 +1214,7 @@ def _read_entry(
         background=" ".join(fields.background) or None,
         model=" ".join(m.rstrip(".") for m in fields.model) or None,
         learning=fields.learning,
+        learning_about=_learning_about(fields.learning_about, names),
         recommendations=fields.recommendations,
         keywords=fields.keywords,
         report_type=fields.report_type,
@@ -1210,10 +1224,21 @@ def _read_entry(
         ),
         children=find_children(heading.title, sentences, summary, " ".join(fields.background)),
         outcome=outcome,
-        incident_date=find_incident_date(sentences),
-        agencies=matcher.find(" ".join([entry_text, ", ".join(fields.keywords)])),
+        # Several named children: a sentence about one of them dates that child's outcome
+        # (Child.date), not the review's incident.
+        incident_date=find_incident_date(sentences if len(names) <= 1 else sentences[:1]),
+        # Only text that names an agency: keywords are the library's subject terms ("prison
+        # and prisoners"), not the review saying that an agency was involved.
+        agencies=matcher.find(entry_text),
         places_mentioned=find_places(entry_text, known_places, heading.locality),
     )
+
+
+def _learning_about(about: list[list[str]], names: list[str]) -> list[list[str]]:
+    """Per learning point, the review's children its label names ([] for the whole review);
+    an empty list when no label names a child of the review."""
+    kept = [[name for name in point if name in names] for point in about]
+    return kept if any(kept) else []
 
 
 def _last(body: list[NumberedLine], entry: _Entry) -> int:
@@ -1240,10 +1265,27 @@ def _add_field_text(fields: _Fields, kind: str, label: str | None, text: str) ->
         getattr(fields, kind).append(text)
 
 
+# "Learning themes specific to Eli and Micah include": the label says whom its points are about.
+LEARNING_ABOUT = re.compile(
+    r"\b(?:specific to|relating to|related to|about|concerning|for)\s+(?P<names>.+?)"
+    r"(?:\s+(?:include|includes|including|are|were)\b.*)?$", re.I)
+
+
+def label_children(label: str | None) -> list[str]:
+    """The names a learning label says its points belong to ('... specific to Eli and Micah
+    include' -> ['Eli', 'Micah']); the caller keeps those that are the review's children."""
+    match = LEARNING_ABOUT.search(label or "")
+    if not match:
+        return []
+    return [name.strip() for name in NAME_SEPARATOR.split(match["names"]) if name.strip()]
+
+
 def _add_list(fields: _Fields, kind: str, label: str | None, items: Iterable[str]) -> None:
     cleaned = [_clean_item(item) for item in items if _clean_item(item)]
     if kind == "learning":
         fields.learning.extend(cleaned)
+        about = label_children(label)
+        fields.learning_about.extend([about] * len(cleaned))
     elif kind == "recommendations":
         fields.recommendations.extend(make_recommendations(cleaned, label_addressee(label)))
     elif kind == "keywords":
@@ -1271,7 +1313,9 @@ def format_record(record: Record) -> str:
     add("model", record.model)
     if record.learning:
         lines.append(f"  learning ({len(record.learning)}):")
-        lines.extend(f"    {n}. {text}" for n, text in enumerate(record.learning, start=1))
+        for n, text in enumerate(record.learning, start=1):
+            about = record.learning_about[n - 1] if n <= len(record.learning_about) else []
+            lines.append(f"    {n}. {text}" + (f" [{', '.join(about)}]" if about else ""))
     if record.recommendations:
         lines.append(f"  recommendations ({len(record.recommendations)}):")
         for n, recommendation in enumerate(record.recommendations, start=1):
@@ -1280,7 +1324,7 @@ def format_record(record: Record) -> str:
     add("keywords", "; ".join(record.keywords))
     children = []
     for child in record.children.children:
-        facts = [f for f in (child.age, child.sex, child.outcome) if f]
+        facts = [f for f in (child.age, child.sex, child.outcome, child.date) if f]
         described = f" ({', '.join(facts)})" if facts else ""
         children.append((child.pseudonym or "unnamed") + described)
     if record.children.count is not None or children:

@@ -747,6 +747,14 @@ class GraphPlaces:
             return resolution.iri, None
         return None, resolution.problem
 
+    def partnership(self, name: str, year: int | None) -> URIRef | None:
+        """The partnership covering a place (or named by it) in a year, for recommendations
+        addressed to it ("both partnerships"); None if there is not exactly one."""
+        partnership = self.places.resolve(name, year=year).partnership
+        if partnership is not None:
+            self.used.add(partnership)
+        return partnership
+
     def review_triples(self, review: URIRef, record: Record) -> Iterator[Triple]:
         if record.locality:
             resolution = self.places.resolve(record.locality, year=record.year)

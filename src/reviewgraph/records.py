@@ -35,6 +35,7 @@ class Child:
     age: str | None = None  # ISO 8601 duration: P8D, P3M, P16Y
     sex: str | None = None  # "female" | "male" where stated
     outcome: str | None = None  # outcome concept id for this child where stated per child
+    date: str | None = None  # when that outcome happened, where this child's clause dates it
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class Record:
     background: str | None = None
     model: str | None = None
     learning: list[str] = field(default_factory=list)
+    # Per learning point, the pseudonyms of the children its list's label says it is specific
+    # to ("Learning themes specific to Eli and Micah include:"); empty when no label does.
+    learning_about: list[list[str]] = field(default_factory=list)
     recommendations: list[Recommendation] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     report_type: str | None = None  # "overview report" | "executive summary" | None

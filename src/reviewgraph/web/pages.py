@@ -1092,7 +1092,8 @@ def create_blueprint(site: Site) -> Blueprint:
                 context["recommendations"] = [
                     {"text": str(r["text"] or ""), "href": site.href(r["recommendation"]),
                      "review": site.value_view(r["review"], r.get("reviewLabel")),
-                     "year": str(r["year"])} for r in recs]
+                     "year": str(r["year"]), "named": str(r.get("relation")) == "named"}
+                    for r in recs]
                 context["acronyms"] = [str(v) for v, _ in description.all(str(SKOS.altLabel))]
                 queries.insert(1, ("Recommendations addressed to it",
                                    "agency-recommendations", iri))
@@ -1559,6 +1560,7 @@ def review_context(site: Site, iri: str, description: Description) -> dict[str, 
     for record in by_kind["child"]:
         age = first(record, RG_IRI + "age")
         children.append({
+            "iri": str(record["iri"]), "date": None,
             "href": site.href(record["iri"]),
             "pseudonym": str(first(record, RG_IRI + "pseudonym") or "Not named"),
             "age": human_age(str(age)) if age is not None else None,
@@ -1577,6 +1579,12 @@ def review_context(site: Site, iri: str, description: Description) -> dict[str, 
     incident = None
     for record in by_kind["incident"]:
         date = first(record, RG_IRI + "incidentDate")
+        child = first(record, RG_IRI + "incidentChild")
+        if child is not None:  # a child's own incident: its date goes with the child
+            for view in children:
+                if date is not None and view["iri"] == str(child):
+                    view["date"] = str(date)
+            continue
         incident = {"date": str(date) if date is not None else None,
                     "outcome": links(record, RG_IRI + "outcome")}
     sources = []
