@@ -12,15 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from pyshacl import validate as pyshacl_validate
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib import namespace as ns
 from rdflib.collection import Collection
-from rdflib.namespace import DCTERMS, OWL, PROV, SH, SKOS, VOID
+from rdflib.namespace import DCTERMS, OWL, PROV, SH, SKOS, VOID, XSD
 from sample_records import SAMPLE, sample_records
 
 from reviewgraph import terms
 from reviewgraph.concepts import load_vocabularies
 from reviewgraph.graph import build_graph
+from reviewgraph.paths import ONTOLOGY_FILE
 from reviewgraph.places import Places
 from reviewgraph.terms import DEFAULT_BASE_IRI, RG, WD
 from reviewgraph.validation import (
@@ -282,6 +284,8 @@ CASES = [
          PAGE, drop(RDFS.label)),
     Case("SourcePageShape", "a source page needs exactly one file name (rg:fileName) without "
          "folders", PAGE, put(RG.fileName, s("data/sources/page.txt"))),
+    Case("SourcePageShape", "a source page has at most one line count (rg:lineCount), a "
+         "positive integer", PAGE, put(RG.lineCount, s("51"))),
     Case("SourcePageShape", "a source page must be an IRI and use only the properties its shape "
          "describes", PAGE, add(RG.firstLine, Literal(1, datatype=ns.XSD.positiveInteger))),
     # --- concepts and schemes -------------------------------------------------------------------
@@ -379,8 +383,13 @@ CASES = [
     Case("LocalityShape", "a locality has at most one Wikidata area item (rg:wikidataArea), an "
          "IRI http://www.wikidata.org/entity/Q...", LOCALITY,
          put(RG.wikidataArea, URIRef("https://www.wikidata.org/wiki/Q3410"))),
-    Case("LocalityShape", "a close match (skos:closeMatch) must be an IRI",
-         LOCALITY, add(SKOS.closeMatch, s("Hertfordshire"))),
+    Case("LocalityShape", "a related item (rg:relatedItem) must be an IRI",
+         LOCALITY, add(RG.relatedItem, s("Hertfordshire"))),
+    Case("LocalityShape", "a place or council is not a SKOS concept: link a near match with "
+         "rg:relatedItem, not skos:closeMatch", LOCALITY, add(SKOS.closeMatch, WD.Q3410)),
+    Case("LocalityShape", "a place or council is not a SKOS concept: state identity with "
+         "owl:sameAs or rg:wikidataArea, not skos:exactMatch",
+         LOCALITY, add(SKOS.exactMatch, WD.Q3410)),
     Case("LocalityShape", "a locality, council or partnership is derived from "
          "(prov:wasDerivedFrom) a reference file (prov:Entity)",
          LOCALITY, add(PROV.wasDerivedFrom, KEYWORD)),
@@ -391,8 +400,13 @@ CASES = [
     Case("CouncilShape", "a council has at most one Wikidata organisation item "
          "(rg:wikidataOrganisation), an IRI http://www.wikidata.org/entity/Q...",
          "council", put(RG.wikidataOrganisation, s("Q5744765"))),
-    Case("CouncilShape", "a close match (skos:closeMatch) must be an IRI",
-         "council", add(SKOS.closeMatch, s("Hertfordshire County Council"))),
+    Case("CouncilShape", "a related item (rg:relatedItem) must be an IRI",
+         "council", add(RG.relatedItem, s("Hertfordshire County Council"))),
+    Case("CouncilShape", "a place or council is not a SKOS concept: link a near match with "
+         "rg:relatedItem, not skos:closeMatch", "council", add(SKOS.closeMatch, WD.Q5744765)),
+    Case("CouncilShape", "a place or council is not a SKOS concept: state identity with "
+         "owl:sameAs or rg:wikidataArea, not skos:exactMatch",
+         "council", add(SKOS.exactMatch, WD.Q5744765)),
     Case("CouncilShape", "a locality, council or partnership is derived from "
          "(prov:wasDerivedFrom) a reference file (prov:Entity)",
          "council", add(PROV.wasDerivedFrom, KEYWORD)),
@@ -535,6 +549,37 @@ def test_every_predicate_and_class_of_the_graph_has_a_shape(valid_graph: Graph) 
     assert not untargeted, f"classes without a shape: {sorted(untargeted)}"
 
 
+def test_sample_graph_conforms_with_the_ontologys_rdfs_entailments(valid_graph: Graph) -> None:
+    # pyshacl adds what the ontology's RDFS semantics entail (super-properties, domains and
+    # ranges, super-classes) before validating: the graph must conform then too.
+    ontology = Graph().parse(ONTOLOGY_FILE)
+    conforms, _, text = pyshacl_validate(valid_graph, shacl_graph=load_shapes(),
+                                         ont_graph=ontology, inference="rdfs")
+    assert conforms, text
+
+
+def test_skos_mapping_properties_link_only_concepts(valid_graph: Graph) -> None:
+    # Under SKOS semantics a mapping property makes its subject a skos:Concept: only concepts
+    # may carry one (places and councils use owl:sameAs, rg:wikidataArea, rg:relatedItem).
+    ontology = Graph().parse(ONTOLOGY_FILE)
+    mapping = {SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch,
+               SKOS.relatedMatch, SKOS.mappingRelation}
+    assert not [p for p, o in ontology.subject_objects(RDFS.subPropertyOf) if o in mapping]
+    for predicate in mapping:
+        for subject in valid_graph.subjects(predicate, None):
+            assert (subject, RDF.type, SKOS.Concept) in valid_graph, subject
+
+
+def test_ontology_does_not_claim_to_be_owl2_dl() -> None:
+    # It uses datatypes outside the OWL 2 datatype map (xsd:gYear, ...): it says it is OWL 2
+    # under the RDF-Based Semantics, and nowhere that it is OWL 2 DL.
+    text = ONTOLOGY_FILE.read_text(encoding="utf-8")
+    assert "not OWL 2 DL" in text
+    assert text.count("OWL 2 DL") == text.count("not OWL 2 DL")
+    ontology = Graph().parse(ONTOLOGY_FILE)
+    assert {XSD.gYear, XSD.duration} & set(ontology.objects(None, RDFS.range))
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_report_is_readable_and_ordered(valid_graph: Graph, engine: str) -> None:
     graph = Graph()
@@ -602,7 +647,8 @@ def test_executable_shapes_keep_every_constraint() -> None:
             assert set(lifted.objects(prop, SH.targetClass)) == targets
         if shapes.value(node, SH.closed) is not None:
             allowed = {shapes.value(p, SH.path) for p in shapes.objects(node, SH.property)}
-            allowed = {p for p in allowed if isinstance(p, URIRef)} | {RDF.type}
+            allowed = {p for p in allowed if isinstance(p, URIRef)} | set(
+                Collection(shapes, shapes.value(node, SH.ignoredProperties)))
             listed = set(Collection(lifted, lifted.value(node, SH.ignoredProperties)))
             assert listed == allowed
 

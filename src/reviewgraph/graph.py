@@ -283,6 +283,8 @@ class _Builder:
         self.add(extract, RG.firstLine, self.typed(first, XSD.positiveInteger))
         self.add(extract, RG.lastLine, self.typed(last, XSD.positiveInteger))
         self.add(extract, DCTERMS.isPartOf, page)
+        if record.source.page_lines:
+            self.add(page, RG.lineCount, self.typed(record.source.page_lines, XSD.positiveInteger))
         self.add(review, RG.sourceExtract, extract)
         self.add(review, PROV.wasDerivedFrom, extract)
         self.add(review, PROV.hadPrimarySource, page)

@@ -152,6 +152,7 @@ def reference_file_triples(base: str, names: Iterable[str]) -> Iterator[Triple]:
     for name in sorted(set(names)):
         ref = REFERENCE_FILES[name]
         iri = reference_file_iri(base, name)
+        yield iri, RDF.type, RG.ReferenceFile
         yield iri, RDF.type, PROV.Entity
         yield iri, RDFS.label, Literal(ref.title, lang="en")
         yield iri, DCTERMS.title, Literal(ref.title, lang="en")

@@ -11,10 +11,12 @@ Data model (IRIs under the base IRI):
   of 2005 are not start dates and are left out), rg:replacedBy its successors, rg:council its
   council. `owl:sameAs` ONLY the ONS statistical geography of its GSS code (true identity).
   Reviewed area links from `locality-links.csv`: rg:wikidataArea (the Wikidata item that carries
-  the GSS code) or skos:closeMatch (e.g. a ceremonial county, or a single-source item).
+  the GSS code; a sub-property of schema:sameAs) or rg:relatedItem (a near match, not identity:
+  e.g. a ceremonial county, or a single-source item). SKOS mapping properties are for concepts
+  only: places and councils are not skos:Concepts.
 - `{base}council/{slug}` a rg:Council: the local authority as an organisation, rg:governs its
   locality, rg:wikidataOrganisation its Wikidata item (Digital Land, England only) and
-  skos:closeMatch the DBpedia resource of its en.wikipedia article (only titles naming a council,
+  rg:relatedItem the DBpedia resource of its en.wikipedia article (only titles naming a council,
   corporation or authority). Never owl:sameAs anything.
 - `{base}partnership/{id}` a rg:SafeguardingPartnership (⊑ org:OrganizationalCollaboration) from
   `partnerships.csv`: rg:covers its localities, org:hasMember their councils.
@@ -447,7 +449,7 @@ class Places:
                                   MYSOCIETY_FILE))
                 for area in area_links.get(authority.gss, ()):
                     predicate = RG.wikidataArea if area.relation == "wikidataArea" \
-                        else SKOS.closeMatch
+                        else RG.relatedItem
                     links.append(Link(locality, predicate, area.iri, LOCALITY_LINKS_FILE))
 
             yield council, RDF.type, RG.Council
@@ -458,7 +460,7 @@ class Places:
                 links.append(Link(council, RG.wikidataOrganisation,
                                   WD[authority.council_wikidata], DIGITAL_LAND_FILE))
             if authority.council_wikipedia:
-                links.append(Link(council, SKOS.closeMatch,
+                links.append(Link(council, RG.relatedItem,
                                   DBPEDIA[authority.council_wikipedia], DIGITAL_LAND_FILE))
 
     def _partnership_triples(self, partnership: Partnership) -> Iterator[Triple]:
@@ -773,7 +775,7 @@ def places_to_link(graph: Graph) -> list[PlaceToLink]:
     places = []
     for locality, gss in sorted(graph.subject_objects(RG.gssCode)):
         label = graph.value(locality, RDFS.label)
-        current = sorted(str(o) for p in (RG.wikidataArea, SKOS.closeMatch)
+        current = sorted(str(o) for p in (RG.wikidataArea, RG.relatedItem)
                          for o in graph.objects(locality, p) if str(o).startswith(wikidata))
         places.append(PlaceToLink(str(gss), str(locality), str(label or ""),
                                   current[0] if current else None))
