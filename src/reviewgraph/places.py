@@ -107,6 +107,65 @@ MOJIBAKE = re.compile(r"[\ufffd\u00ef\u00be\u00bf]")
 PARTNERSHIPS_FROM_YEAR = 2019  # before 2019, reviews were by LSCBs (external-links.md §5.6)
 
 
+REFERENCE_SHAPES = """\
+# GENERATED from data/reference/ by scripts/reference-shapes (Places.reference_shapes): do not
+# edit. The reference facts the shapes hold the graph to: GSS codes of mySociety's place list
+# (mysociety_uk_local_authorities.csv) and partnership coverage (partnerships.csv).
+# tests/test_places.py checks that this file is what the reference data gives.
+@prefix sh:      <http://www.w3.org/ns/shacl#> .
+@prefix rg:      <https://reviewgraph.example/def/> .
+@prefix rgsh:    <https://reviewgraph.example/def/shapes/> .
+
+rgsh:LocalityReferenceShape a sh:NodeShape ;
+    sh:targetClass rg:Locality ;
+    sh:sparql [
+        sh:message "{nation_message}" ;
+        sh:prefixes rgsh:prefixes ;
+        sh:select \"\"\"
+            SELECT $this ?path ?value WHERE {{
+                $this rg:localAuthorityCode ?code ; rg:gssCode ?value .
+                BIND(rg:gssCode AS ?path)
+                FILTER(!CONTAINS({nations},
+                                 CONCAT("#", STR(?code), ":", SUBSTR(STR(?value), 1, 1), "#")))
+            }}\"\"\" ] ,
+    [   sh:message "{code_message}" ;
+        sh:prefixes rgsh:prefixes ;
+        sh:select \"\"\"
+            SELECT $this ?path ?value WHERE {{
+                $this rg:localAuthorityCode ?code ; rg:gssCode ?value .
+                BIND(rg:gssCode AS ?path)
+                FILTER(!CONTAINS({codes},
+                                 CONCAT("#", STR(?code), ":", STR(?value), "#")))
+            }}\"\"\" ] .
+
+rgsh:PartnershipReferenceShape a sh:NodeShape ;
+    sh:targetClass rg:SafeguardingPartnership ;
+    sh:sparql [
+        sh:message "{cover_message}" ;
+        sh:prefixes rgsh:prefixes ;
+        sh:select \"\"\"
+            SELECT $this ?path ?value WHERE {{
+                $this rg:covers ?value .
+                BIND(rg:covers AS ?path)
+                OPTIONAL {{ ?value rg:gssCode ?gss }}
+                BIND(REPLACE(STR($this), "^.*/", "") AS ?partnership)
+                FILTER(!BOUND(?gss) || !CONTAINS({covers},
+                                                 CONCAT("#", ?partnership, ":", STR(?gss), "#")))
+            }}\"\"\" ] .
+"""
+
+
+REFERENCE_MESSAGES = {
+    "nation_message": "a locality's GSS code (rg:gssCode) is of another nation than the place "
+                      "list's code for its local authority (E England, W Wales, S Scotland, "
+                      "N Northern Ireland)",
+    "code_message": "a locality's GSS code (rg:gssCode) is not the place list's code for its "
+                    "local authority (rg:localAuthorityCode)",
+    "cover_message": "a safeguarding partnership covers (rg:covers) an area that "
+                     "partnerships.csv does not give it",
+}
+
+
 @dataclass(frozen=True)
 class Authority:
     """One row of mySociety's list: an area and the council that governs it."""
@@ -504,6 +563,27 @@ class Places:
             yield concept, SKOS.inScheme, scheme
             yield concept, SKOS.topConceptOf, scheme
             yield scheme, SKOS.hasTopConcept, concept
+
+    # --- the reference facts as shapes ----------------------------------------------------------
+    def reference_shapes(self) -> str:
+        """shapes/reference.ttl: SHACL-SPARQL constraints that hold the graph's localities and
+        partnerships to this reference data (each locality's GSS code is the place list's for
+        its local authority code; a partnership covers only the areas partnerships.csv gives
+        it). SHACL queries may not use VALUES, so each list of facts is one string literal
+        ("|ABC:N09000002|ABD:S12000034|...|", each line
+        starting and ending with "|") that a query looks an item up in with CONTAINS:
+        a long FILTER ... IN list would cost a query parser far more."""
+        def listed(items: Iterable[str]) -> str:
+            ordered = sorted(set(items))
+            lines = ["#" + "#".join(ordered[start:start + 8]) + "#"
+                     for start in range(0, len(ordered), 8)]
+            return "'''" + f"\n{' ' * 20}".join(lines) + "'''"
+
+        codes = listed(f"{a.code}:{a.gss}" for a in self.authorities.values() if a.gss)
+        nations = listed(f"{a.code}:{a.gss[0]}" for a in self.authorities.values() if a.gss)
+        covers = listed(f"{p.id}:{gss}" for p in self.partnerships.values() for gss in p.covers)
+        return REFERENCE_SHAPES.format(codes=codes, nations=nations, covers=covers,
+                                       **REFERENCE_MESSAGES)
 
     # --- names for the parser ------------------------------------------------------------------
     def place_names(self) -> tuple[str, ...]:
