@@ -31,6 +31,7 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, SKOS, VOID
 from reviewgraph.agencies import AGENCIES_FILE, AgencyMatcher, default_matcher
 from reviewgraph.concepts import Triple, Vocabularies, slugify
 from reviewgraph.errors import Problem, ReviewGraphError
+from reviewgraph.links import concept_mapping_triples
 from reviewgraph.records import Record
 from reviewgraph.terms import FABIO, PREFIXES, RG, RG_IRI, SCHEMA
 
@@ -490,11 +491,13 @@ def shared_triples(
     agencies and a minimal VoID/DCAT description of the whole graph (whose triple count adds
     `page_triples`, the distinct triples of the pages)."""
     base = vocabularies.base
+    keywords_seen = set(keywords_seen)
     shared: set[Triple] = set(places.triples())
     shared.update(vocabularies.keywords.triples(keywords_seen))
     shared.update(vocabularies.graph)
     shared.update(agency_graph(base))
     dataset = URIRef(base + DATASET_PATH)
+    shared.update(concept_mapping_triples(vocabularies, keywords_seen, dataset))
     add = shared.add
     add((dataset, RDF.type, VOID.Dataset))
     add((dataset, RDF.type, DCAT.Dataset))
