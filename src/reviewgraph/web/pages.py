@@ -1941,6 +1941,11 @@ def shapes_context(site: Site) -> list[dict[str, Any]]:
                     "severity": curie(str(graph.value(prop_shape, SH.severity) or "")),
                 })
             properties.sort(key=lambda p: p["path"].casefold())
+            for sparql in graph.objects(shape, SH.sparql):  # what SHACL Core cannot say
+                properties.append({"path": "(several)", "path_iri": None,
+                                   "constraint": "SPARQL query",
+                                   "message": str(graph.value(sparql, SH.message) or ""),
+                                   "severity": ""})
             targets = [{"label": site.label(str(t)), "href": site.href(str(t))}
                        for t in graph.objects(shape, SH.targetClass)]
             shapes.append({"iri": str(shape), "name": curie(str(shape)), "targets": targets,
