@@ -68,7 +68,6 @@ from pyshacl.rdfutil.compare import compare_literal
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection as RDFList
 from rdflib.namespace import DCTERMS, PROV, SH, SKOS
-from rdflib.paths import Path as PropertyPath
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
@@ -584,7 +583,7 @@ class TripleIndex:
         self._predicates: set = set()
         self.rdf_type, self.sub_class_of = _RDF_TYPE, _RDFS_SUBCLASS_OF
         # Oxigraph stores of some of the triples, for SHACL-SPARQL constraints (_sparql_store).
-        self.sparql_stores: dict[frozenset | None, tuple[ox.Store, dict]] = {}
+        self.sparql_stores: dict[frozenset | None, tuple[ox.Store, list[Literal]]] = {}
         for part in more:
             self.add(part)
 
@@ -962,41 +961,40 @@ def _compile_sparql(shapes: Graph, constraint: Node, shape_messages: tuple[str, 
     messages = _messages(shapes, constraint) or shape_messages
     if not messages or any(re.search(r"\{[$?]", m) for m in messages):
         raise _Unsupported  # pyshacl's wording, or its {?var} substitution: let it report
-    try:
-        parsed = _prepared_query(query)
-    except Exception:  # noqa: BLE001 - pyshacl reports a malformed query in its own words
-        raise _Unsupported from None
-    return _SparqlCheck(query, messages, _query_predicates(parsed.algebra))
+    return _SparqlCheck(query, messages, query_iris(query))
 
 
-def _query_predicates(algebra: object) -> frozenset | None:
-    """The IRIs a query's triple patterns and paths use as predicates (None if a pattern has
-    a variable predicate: the query may read any triple)."""
+# Strings and comments of a SPARQL query (stripped before looking at its terms), its PREFIX
+# declarations, its IRIs and prefixed names, and the places a variable could be a predicate
+# (after a subject term, or after ";").
+_QUERY_STRINGS = re.compile(r"(<[^<>\"{}|^`\\\s]*>)"  # an IRI: kept
+                            r"|'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'"
+                            r'|"(?:[^"\\\n]|\\.)*"|#[^\n]*', re.S)
+_QUERY_PREFIX = re.compile(r"PREFIX\s+([\w.-]*):\s*<([^>]*)>", re.I)
+_QUERY_TERM = re.compile(r"<([^>\s]*)>|(?<![\w?$])([A-Za-z][\w.-]*)?:([\w.-]*)")
+_VARIABLE_PREDICATE = re.compile(
+    r"(?:[{.]\s*(?:[?$]\w+|<[^>]*>|[A-Za-z][\w.-]*:[\w.-]*|_:\w+)|;)\s+[?$]\w+")
+_TYPE_KEYWORD = re.compile(r"(?<![\w?$:])a(?![\w:])")
+
+
+def query_iris(query: str) -> frozenset | None:
+    """Every IRI a SPARQL query names (a superset of the predicates it reads), rdf:type if it
+    says "a"; None if a variable may stand for a predicate (the query may read any triple).
+    Read from the text: parsing the query with rdflib costs far more than running it."""
+    text = _QUERY_STRINGS.sub(lambda match: match.group(1) or " ", query)
+    prefixes = {name: iri for name, iri in _QUERY_PREFIX.findall(text)}
+    body = _QUERY_PREFIX.sub(" ", text)
+    if _VARIABLE_PREDICATE.search(body):
+        return None
     found: set = set()
-
-    def path_iris(path: object) -> bool:
-        if isinstance(path, URIRef):
-            found.add(path)
-            return True
-        if isinstance(path, PropertyPath):
-            parts = [getattr(path, name) for name in ("arg", "path") if hasattr(path, name)]
-            parts += list(getattr(path, "args", ()))
-            return all(path_iris(part) for part in parts)
-        return False
-
-    def walk(node: object) -> bool:
-        if isinstance(node, dict):  # rdflib's algebra nodes are dicts (CompValue)
-            if getattr(node, "name", None) == "BGP":
-                return all(path_iris(triple[1]) for triple in node["triples"])
-            if getattr(node, "name", None) == "TriplesBlock":  # inside EXISTS: s p o s p o ...
-                return all(path_iris(terms[i]) for terms in node["triples"]
-                           for i in range(1, len(terms), 3))
-            return all(walk(value) for value in node.values())
-        if isinstance(node, (list, tuple)):
-            return all(walk(item) for item in node)
-        return True
-
-    return frozenset(found) if walk(algebra) else None
+    for iri, prefix, local in _QUERY_TERM.findall(body):
+        if iri:
+            found.add(URIRef(iri))
+        elif (prefix or "") in prefixes:
+            found.add(URIRef(prefixes[prefix or ""] + local))
+    if _TYPE_KEYWORD.search(body):
+        found.add(RDF.type)
+    return frozenset(found)
 
 
 def _compile_node(shapes: Graph, shape: object) -> _NodeCheck:
@@ -1228,7 +1226,11 @@ def _run_sparql(index: TripleIndex, check: _SparqlCheck, predicates: frozenset |
         return
     store, terms = _sparql_store(index, predicates)
     seen = set()
-    for solution in store.query(check.query):  # type: ignore[union-attr]
+    try:
+        solutions = list(store.query(check.query))  # type: ignore[arg-type]
+    except SyntaxError:
+        raise _Unsupported from None  # pyshacl reports a malformed query in its own words
+    for solution in solutions:
         this = _from_oxigraph(solution["this"], terms)
         if this is None or this not in focus_nodes:
             continue
@@ -1242,29 +1244,40 @@ def _run_sparql(index: TripleIndex, check: _SparqlCheck, predicates: frozenset |
 
 
 def _sparql_store(index: TripleIndex, predicates: frozenset | None
-                  ) -> tuple[ox.Store, dict]:
+                  ) -> tuple[ox.Store, list[Literal]]:
     """An in-memory Oxigraph store of the index's triples with these predicates (all triples
-    for None), made once per index and predicate set, and the terms put in it (rdflib term ->
-    Oxigraph term)."""
+    for None), made once per index and predicate set, and the literals put in it."""
     stores = index.sparql_stores
     made = stores.get(predicates)
     if made is None:
-        wanted = None if predicates is None else {index.canonical(p) for p in predicates}
-        terms: dict = {}
-
-        def term(node: object) -> object:
-            converted = terms.get(node)
-            if converted is None:
-                converted = terms[node] = _to_oxigraph(node)
-            return converted
-
-        quads = [ox.Quad(term(s), term(p), term(o))  # type: ignore[arg-type]
-                 for s, by_predicate in index.out.items()
-                 for p, values in by_predicate.items() if wanted is None or p in wanted
-                 for o in values]
+        # Terms are looked up by identity (rdflib's own hashing and equality run in Python,
+        # and the index holds each term object for as long as the store is used).
+        wanted_by_id: dict[int, bool] = {}
+        converted: dict[int, object] = {}
+        literals: list[Literal] = []
+        quads: list = []
+        append, convert, make = quads.append, converted.get, ox.Quad
+        for s, by_predicate in index.out.items():
+            subject = None
+            for p, values in by_predicate.items():
+                wanted = wanted_by_id.get(id(p))
+                if wanted is None:
+                    wanted = wanted_by_id[id(p)] = predicates is None or p in predicates
+                if not wanted:
+                    continue
+                if subject is None:
+                    subject = convert(id(s)) or converted.setdefault(id(s), _to_oxigraph(s))
+                predicate = convert(id(p)) or converted.setdefault(id(p), _to_oxigraph(p))
+                for o in values:
+                    value = convert(id(o))
+                    if value is None:
+                        value = converted[id(o)] = _to_oxigraph(o)
+                        if isinstance(o, Literal):
+                            literals.append(o)
+                    append(make(subject, predicate, value))
         store = ox.Store()
         store.bulk_extend(quads)
-        made = stores[predicates] = (store, terms)
+        made = stores[predicates] = (store, literals)
     return made
 
 
@@ -1285,7 +1298,7 @@ def _to_oxigraph(node: object) -> object:
 _OX_STRING = ox.NamedNode(_XSD + "string")
 
 
-def _from_oxigraph(node: object, terms: dict) -> object:
+def _from_oxigraph(node: object, literals: list[Literal]) -> object:
     """The rdflib term of a query result: a literal of the graph is the graph's own (Oxigraph
     reads xsd:nonNegativeInteger and the like as xsd:integer)."""
     if node is None:
@@ -1293,8 +1306,8 @@ def _from_oxigraph(node: object, terms: dict) -> object:
     if isinstance(node, ox.NamedNode):
         return URIRef(node.value)
     if isinstance(node, ox.Literal):
-        same = [term for term in terms if isinstance(term, Literal) and str(term) == node.value
-                and term.language == node.language]
+        same = list({term for term in literals
+                     if str(term) == node.value and term.language == node.language})
         if len(same) == 1:
             return same[0]
         if node.language:
