@@ -1446,6 +1446,9 @@ def validate_focus(triples: Iterable[Triple] | TripleIndex,
     if compiled.fallback is not None:
         return None
     index = triples if isinstance(triples, TripleIndex) else TripleIndex(triples, *more)
+    # A SHACL-SPARQL check reads what its query names; the project's queries read forward
+    # from the focus node (a review's parts, a place's codes and links), never the triples
+    # that link to a shared node from review parts, so they count as looking forward here.
     if not inverse_paths:
         for check in compiled.checks:
             if any(isinstance(prop.path, tuple) for prop in check.properties) and any(
