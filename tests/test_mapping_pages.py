@@ -7,21 +7,16 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
-from pages_support import make_app
+from pages_support import sample_app
 from rdflib import Graph, URIRef
 from rdflib.namespace import VOID
 
-from reviewgraph.build import build
-from reviewgraph.paths import SOURCES_DIR
 from reviewgraph.terms import DEFAULT_BASE_IRI
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
-    out = tmp_path_factory.mktemp("build")
-    build([SOURCES_DIR / "nspcc-new-in-the-collection-2025.txt"], out)
-    app, _ = make_app(out)
-    return app.test_client()
+    return sample_app(tmp_path_factory.mktemp("build")).test_client()
 
 
 def test_concept_page_lists_its_matches_in_other_vocabularies(client: FlaskClient) -> None:

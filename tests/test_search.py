@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from pages_support import make_app
+from pages_support import sample_app
 
-from reviewgraph.build import build
-from reviewgraph.paths import SOURCES_DIR
 from reviewgraph.web.search import SearchIndex, stem, stems_of
 
 QUESTIONS = Path(__file__).parent / "fixtures" / "search" / "questions.csv"
@@ -26,10 +24,7 @@ def _questions() -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
-    out = tmp_path_factory.mktemp("build")
-    build([SOURCES_DIR / "nspcc-new-in-the-collection-2025.txt"], out)
-    app, _ = make_app(out)
-    return app.test_client()
+    return sample_app(tmp_path_factory.mktemp("build")).test_client()
 
 
 def _found(client: FlaskClient, **args: str) -> list[str]:
