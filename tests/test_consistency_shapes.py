@@ -23,7 +23,7 @@ from reviewgraph.cli import main
 from reviewgraph.paths import SOURCES_DIR
 from reviewgraph.places import Places
 from reviewgraph.terms import DEFAULT_BASE_IRI, ONS_GEOGRAPHY, RG
-from reviewgraph.validation import compile_shapes, load_shapes, validate
+from reviewgraph.validation import compile_shapes, load_shapes, query_iris, validate
 
 B = DEFAULT_BASE_IRI
 SAMPLE = SOURCES_DIR / "nspcc-new-in-the-collection-2025.txt"
@@ -255,3 +255,13 @@ def test_recommendations_sharing_a_position_are_caught(built: Graph) -> None:
     report = validate(graph)
     assert {r.entity for r in report.violations} == {str(review)}
     assert report == validate(graph, engine="pyshacl")
+
+
+def test_the_fast_engine_loads_what_a_query_may_read() -> None:
+    prefix = "PREFIX ex: <http://example.org/#>\n"
+    found = query_iris(prefix + "SELECT $this WHERE { $this a ex:C ; ex:p ?v . # ex:q\n"
+                                "  FILTER(?v > 'ex:r' && 1 < 2) }")
+    assert found == {RDF.type, URIRef("http://example.org/#C"), URIRef("http://example.org/#p")}
+    # A variable that may stand for a predicate: the query may read any triple.
+    assert query_iris(prefix + "SELECT $this WHERE { $this ?p ?o }") is None
+    assert query_iris(prefix + "SELECT $this WHERE { $this ex:p ?o ; ?q ?r }") is None
