@@ -52,6 +52,12 @@ def make_app(build_dir: Path, base_iri: str = DEFAULT_BASE_IRI,
     return app, app.extensions["reviewgraph.pages"]
 
 
+def sample_app(build_dir: Path) -> Flask:
+    """The app serving a build of the sample page made into `build_dir`."""
+    build([SAMPLE_PAGE], build_dir)
+    return make_app(build_dir)[0]
+
+
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)

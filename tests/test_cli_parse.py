@@ -55,7 +55,8 @@ def test_parse_json_is_one_list_of_records(capsys):
                 "received",
         "addressees": ["the ICS"],
     }
-    assert kent["source"] == {"file": SAMPLE, "first_line": 28, "last_line": 33}
+    assert kent["source"] == {"file": SAMPLE, "first_line": 28, "last_line": 33,
+                              "page_lines": 51}
 
 
 def test_several_pages_make_one_list(capsys):

@@ -78,7 +78,7 @@ def test_sample_locality_links(places: Places, graph: Graph, name: str) -> None:
     assert iri == locality(name)
     assert graph.value(iri, RG.gssCode) == Literal(gss)
     assert set(graph.objects(iri, OWL.sameAs)) == {ONS_GEOGRAPHY[gss]}
-    predicate = RG.wikidataArea if relation == "wikidataArea" else SKOS.closeMatch
+    predicate = RG.wikidataArea if relation == "wikidataArea" else RG.relatedItem
     assert (iri, predicate, WD[area_qid]) in graph
     council = graph.value(iri, RG.council)
     assert (council, RDF.type, RG.Council) in graph
@@ -138,7 +138,7 @@ def test_northamptonshire_is_historic_with_successors(places: Places, graph: Gra
     assert {graph.value(s, RG.gssCode) for s in successors} == {
         Literal("E06000061"), Literal("E06000062")}
     assert graph.value(graph.value(iri, RG.council), RG.wikidataOrganisation) == WD.Q14942414
-    assert (URIRef(f"{BASE}locality/north-northamptonshire"), SKOS.closeMatch,
+    assert (URIRef(f"{BASE}locality/north-northamptonshire"), RG.relatedItem,
             WD.Q60790121) in graph
 
 
@@ -165,7 +165,7 @@ def test_no_same_as_between_council_and_area_and_no_shared_gss(graph: Graph) -> 
     assert list(graph.query(only_ons)) == []
     council_items = set(graph.objects(None, RG.wikidataOrganisation))
     area_items = set(graph.objects(None, RG.wikidataArea)) | {
-        o for o in graph.objects(None, SKOS.closeMatch) if str(o).startswith(str(WD))}
+        o for o in graph.objects(None, RG.relatedItem) if str(o).startswith(str(WD))}
     assert council_items and area_items and not council_items & area_items
 
 

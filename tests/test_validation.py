@@ -12,15 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pytest
+from pyshacl import validate as pyshacl_validate
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib import namespace as ns
 from rdflib.collection import Collection
-from rdflib.namespace import DCTERMS, OWL, PROV, SH, SKOS, VOID
+from rdflib.namespace import DCTERMS, OWL, PROV, SH, SKOS, VOID, XSD
 from sample_records import SAMPLE, sample_records
 
 from reviewgraph import terms
 from reviewgraph.concepts import load_vocabularies
 from reviewgraph.graph import build_graph
+from reviewgraph.paths import ONTOLOGY_FILE
 from reviewgraph.places import Places
 from reviewgraph.records import SourceRef
 from reviewgraph.sources import Capture
@@ -318,6 +320,8 @@ CASES = [
          PAGE, drop(RDFS.label)),
     Case("SourcePageShape", "a source page needs exactly one file name (rg:fileName) without "
          "folders", PAGE, put(RG.fileName, s("data/sources/page.txt"))),
+    Case("SourcePageShape", "a source page has at most one line count (rg:lineCount), a "
+         "positive integer", PAGE, put(RG.lineCount, s("51"))),
     Case("SourcePageShape", "a source page must be an IRI and use only the properties its shape "
          "describes", PAGE, add(RG.firstLine, Literal(1, datatype=ns.XSD.positiveInteger))),
     Case("SourcePageShape", "a source page has at most one non-empty title (dcterms:title)",
@@ -380,6 +384,14 @@ CASES = [
     # --- concepts and schemes -------------------------------------------------------------------
     Case("ConceptShape", "a concept needs exactly one non-empty preferred label (skos:prefLabel) "
          "with a language tag", KEYWORD, put(SKOS.prefLabel, s("filicide"))),
+    Case("ConceptShape", "a concept's exact match (skos:exactMatch) must be an IRI",
+         KEYWORD, add(SKOS.exactMatch, s("Q3410"))),
+    Case("ConceptShape", "a concept's close match (skos:closeMatch) must be an IRI",
+         KEYWORD, add(SKOS.closeMatch, s("Q3410"))),
+    Case("ConceptShape", "a concept's broader match (skos:broadMatch) must be an IRI",
+         KEYWORD, add(SKOS.broadMatch, s("Q3410"))),
+    Case("ConceptShape", "a concept's narrower match (skos:narrowMatch) must be an IRI",
+         KEYWORD, add(SKOS.narrowMatch, s("Q3410"))),
     Case("ConceptShape", "a concept's alternative label (skos:altLabel) must be non-empty text "
          "with a language tag", KEYWORD, add(SKOS.altLabel, s("child killing"))),
     Case("ConceptShape", "a concept's hidden label (skos:hiddenLabel) must be non-empty text with "
@@ -476,8 +488,13 @@ CASES = [
     Case("LocalityShape", "a locality has at most one Wikidata area item (rg:wikidataArea), an "
          "IRI http://www.wikidata.org/entity/Q...", LOCALITY,
          put(RG.wikidataArea, URIRef("https://www.wikidata.org/wiki/Q3410"))),
-    Case("LocalityShape", "a close match (skos:closeMatch) must be an IRI",
-         LOCALITY, add(SKOS.closeMatch, s("Hertfordshire"))),
+    Case("LocalityShape", "a related item (rg:relatedItem) must be an IRI",
+         LOCALITY, add(RG.relatedItem, s("Hertfordshire"))),
+    Case("LocalityShape", "a place or council is not a SKOS concept: link a near match with "
+         "rg:relatedItem, not skos:closeMatch", LOCALITY, add(SKOS.closeMatch, WD.Q3410)),
+    Case("LocalityShape", "a place or council is not a SKOS concept: state identity with "
+         "owl:sameAs or rg:wikidataArea, not skos:exactMatch",
+         LOCALITY, add(SKOS.exactMatch, WD.Q3410)),
     Case("LocalityShape", "a locality, council or partnership is derived from "
          "(prov:wasDerivedFrom) a reference file (prov:Entity)",
          LOCALITY, add(PROV.wasDerivedFrom, KEYWORD)),
@@ -488,8 +505,13 @@ CASES = [
     Case("CouncilShape", "a council has at most one Wikidata organisation item "
          "(rg:wikidataOrganisation), an IRI http://www.wikidata.org/entity/Q...",
          "council", put(RG.wikidataOrganisation, s("Q5744765"))),
-    Case("CouncilShape", "a close match (skos:closeMatch) must be an IRI",
-         "council", add(SKOS.closeMatch, s("Hertfordshire County Council"))),
+    Case("CouncilShape", "a related item (rg:relatedItem) must be an IRI",
+         "council", add(RG.relatedItem, s("Hertfordshire County Council"))),
+    Case("CouncilShape", "a place or council is not a SKOS concept: link a near match with "
+         "rg:relatedItem, not skos:closeMatch", "council", add(SKOS.closeMatch, WD.Q5744765)),
+    Case("CouncilShape", "a place or council is not a SKOS concept: state identity with "
+         "owl:sameAs or rg:wikidataArea, not skos:exactMatch",
+         "council", add(SKOS.exactMatch, WD.Q5744765)),
     Case("CouncilShape", "a locality, council or partnership is derived from "
          "(prov:wasDerivedFrom) a reference file (prov:Entity)",
          "council", add(PROV.wasDerivedFrom, KEYWORD)),
@@ -632,6 +654,37 @@ def test_every_predicate_and_class_of_the_graph_has_a_shape(valid_graph: Graph) 
     assert not untargeted, f"classes without a shape: {sorted(untargeted)}"
 
 
+def test_sample_graph_conforms_with_the_ontologys_rdfs_entailments(valid_graph: Graph) -> None:
+    # pyshacl adds what the ontology's RDFS semantics entail (super-properties, domains and
+    # ranges, super-classes) before validating: the graph must conform then too.
+    ontology = Graph().parse(ONTOLOGY_FILE)
+    conforms, _, text = pyshacl_validate(valid_graph, shacl_graph=load_shapes(),
+                                         ont_graph=ontology, inference="rdfs")
+    assert conforms, text
+
+
+def test_skos_mapping_properties_link_only_concepts(valid_graph: Graph) -> None:
+    # Under SKOS semantics a mapping property makes its subject a skos:Concept: only concepts
+    # may carry one (places and councils use owl:sameAs, rg:wikidataArea, rg:relatedItem).
+    ontology = Graph().parse(ONTOLOGY_FILE)
+    mapping = {SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch,
+               SKOS.relatedMatch, SKOS.mappingRelation}
+    assert not [p for p, o in ontology.subject_objects(RDFS.subPropertyOf) if o in mapping]
+    for predicate in mapping:
+        for subject in valid_graph.subjects(predicate, None):
+            assert (subject, RDF.type, SKOS.Concept) in valid_graph, subject
+
+
+def test_ontology_does_not_claim_to_be_owl2_dl() -> None:
+    # It uses datatypes outside the OWL 2 datatype map (xsd:gYear, ...): it says it is OWL 2
+    # under the RDF-Based Semantics, and nowhere that it is OWL 2 DL.
+    text = ONTOLOGY_FILE.read_text(encoding="utf-8")
+    assert "not OWL 2 DL" in text
+    assert text.count("OWL 2 DL") == text.count("not OWL 2 DL")
+    ontology = Graph().parse(ONTOLOGY_FILE)
+    assert {XSD.gYear, XSD.duration} & set(ontology.objects(None, RDFS.range))
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_report_is_readable_and_ordered(valid_graph: Graph, engine: str) -> None:
     graph = Graph()
@@ -640,15 +693,19 @@ def test_report_is_readable_and_ordered(valid_graph: Graph, engine: str) -> None
     graph.remove((URIRef(B + "review/2025-kent-eli-and-micah"), DCTERMS.subject, None))
     report = validate(graph, engine=engine)
     assert not report.conforms
-    assert [r.severity for r in report.results] == ["violation", "warning"]
+    # The year 3000 breaks the year's form and lies in the future (shapes/consistency.ttl).
+    assert [r.severity for r in report.results] == ["violation", "violation", "warning"]
     lines = report.text().splitlines()
+    assert lines.pop(1) == (
+        f"{SAMPLE}:22-27: violation: Ivy (Hertfordshire, 2025) <{REVIEW}>: a case review's "
+        'publication year (rg:year) is in the future (property rg:year, value "3000"^^xsd:gYear)')
     assert lines[0] == (
         f"{SAMPLE}:22-27: violation: Ivy (Hertfordshire, 2025) <{REVIEW}>: a case review needs "
         "exactly one publication year (rg:year), an xsd:gYear from 1990 to 2100 "
         '(property rg:year, value "3000"^^xsd:gYear)'
     )
     assert lines[1].startswith(f"{SAMPLE}:28-33: warning: Eli and Micah (Kent, 2025)")
-    assert lines[-1] == "does not conform: 1 violation(s), 1 warning(s)"
+    assert lines[-1] == "does not conform: 2 violation(s), 1 warning(s)"
     problem = report.violations[0].to_problem()
     assert (problem.file, problem.line, problem.entity) == (SAMPLE, 22, "Ivy (Hertfordshire, 2025)")
 
@@ -699,7 +756,8 @@ def test_executable_shapes_keep_every_constraint() -> None:
             assert set(lifted.objects(prop, SH.targetClass)) == targets
         if shapes.value(node, SH.closed) is not None:
             allowed = {shapes.value(p, SH.path) for p in shapes.objects(node, SH.property)}
-            allowed = {p for p in allowed if isinstance(p, URIRef)} | {RDF.type}
+            allowed = {p for p in allowed if isinstance(p, URIRef)} | set(
+                Collection(shapes, shapes.value(node, SH.ignoredProperties)))
             listed = set(Collection(lifted, lifted.value(node, SH.ignoredProperties)))
             assert listed == allowed
 
@@ -743,13 +801,14 @@ def test_a_violation_is_caught_wherever_it_sits(valid_graph: Graph, where: str,
     graph = Graph()
     graph += valid_graph
     groups = partition(set(graph)).groups
-    year = Literal("1899", datatype=ns.XSD.gYear)
     year_message = ("a case review needs exactly one publication year (rg:year), an xsd:gYear "
                     "from 1990 to 2100")
     if where in ("first review", "middle batch", "last review"):
         index = {"first review": 0, "middle batch": len(groups) // 2, "last review": -1}[where]
         entity, message = _group_review(groups[index]), year_message
-        graph.set((entity, RG.year, year))
+        # The same year, untyped: only the year's form is wrong (no year is in the future
+        # or before an incident).
+        graph.set((entity, RG.year, Literal(str(graph.value(entity, RG.year)))))
     elif where == "vocabulary concept":
         entity = THEME
         message = "a concept needs exactly one non-empty preferred label (skos:prefLabel) with " \
@@ -773,6 +832,14 @@ def test_a_violation_is_caught_wherever_it_sits(valid_graph: Graph, where: str,
 def test_shapes_that_look_further_are_validated_as_one_graph(valid_graph: Graph) -> None:
     shapes = Graph()
     shapes += load_shapes()
+    # SPARQL constraints may look anywhere: a graph is then validated whole by pyshacl.
+    assert not _partition_safe(shapes)
+    for constraint in list(shapes.objects(None, SH.sparql)):
+        shapes.remove((constraint, None, None))
+    for declaration in list(shapes.objects(None, SH.declare)):
+        shapes.remove((declaration, None, None))
+    shapes.remove((None, SH.sparql, None))
+    shapes.remove((None, SH.declare, None))
     assert _partition_safe(shapes)
     # A node shape reached through sh:node looks two steps away: no partition then.
     deep = URIRef("https://reviewgraph.example/def/shapes/DeepShape")

@@ -47,6 +47,7 @@ from reviewgraph.agencies import (
 from reviewgraph.concepts import Triple, Vocabularies, slugify
 from reviewgraph.errors import Problem, ReviewGraphError
 from reviewgraph.identity import Assignment, Identities, plan_reviews, review_slug
+from reviewgraph.links import concept_mapping_triples
 from reviewgraph.records import Record
 from reviewgraph.sources import Capture
 from reviewgraph.terms import FABIO, PREFIXES, RG, RG_IRI, SCHEMA
@@ -348,6 +349,8 @@ class _Builder:
         self.add(extract, RG.firstLine, self.typed(first, XSD.positiveInteger))
         self.add(extract, RG.lastLine, self.typed(last, XSD.positiveInteger))
         self.add(extract, DCTERMS.isPartOf, page)
+        if record.source.page_lines:
+            self.add(page, RG.lineCount, self.typed(record.source.page_lines, XSD.positiveInteger))
         self.add(review, RG.sourceExtract, extract)
         if derived:  # an earlier version's listing: the review's statements are not from it
             self.add(review, PROV.wasDerivedFrom, extract)
@@ -691,11 +694,13 @@ def shared_triples(
     agencies and a minimal VoID/DCAT description of the whole graph (whose triple count adds
     `page_triples`, the distinct triples of the pages)."""
     base = vocabularies.base
+    keywords_seen = set(keywords_seen)
     shared: set[Triple] = set(places.triples())
     shared.update(vocabularies.keywords.triples(keywords_seen))
     shared.update(vocabularies.graph)  # type: ignore[arg-type]  # a Graph is its triples
     shared.update(agency_graph(base))  # type: ignore[arg-type]
     dataset = URIRef(base + DATASET_PATH)
+    shared.update(concept_mapping_triples(vocabularies, keywords_seen, dataset))
     add = shared.add
     add((dataset, RDF.type, VOID.Dataset))
     add((dataset, RDF.type, DCAT.Dataset))

