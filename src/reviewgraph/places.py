@@ -74,7 +74,7 @@ from reviewgraph.links import (
 )
 from reviewgraph.paths import REFERENCE_DIR
 from reviewgraph.records import Record
-from reviewgraph.terms import DBPEDIA, DEFAULT_BASE_IRI, ONS_GEOGRAPHY, OWL, RG, WD
+from reviewgraph.terms import DBPEDIA, DEFAULT_BASE_IRI, ONS_GEOGRAPHY, OWL, RG, RG_IRI, WD
 
 MYSOCIETY_FILE = "mysociety_uk_local_authorities.csv"
 DIGITAL_LAND_FILE = "digital_land_local_authority.csv"
@@ -114,8 +114,8 @@ REFERENCE_SHAPES = """\
 # (mysociety_uk_local_authorities.csv) and partnership coverage (partnerships.csv).
 # tests/test_places.py checks that this file is what the reference data gives.
 @prefix sh:      <http://www.w3.org/ns/shacl#> .
-@prefix rg:      <https://reviewgraph.example/def/> .
-@prefix rgsh:    <https://reviewgraph.example/def/shapes/> .
+@prefix rg:      <{rg}> .
+@prefix rgsh:    <{rg}shapes/> .
 
 rgsh:LocalityReferenceShape a sh:NodeShape ;
     sh:targetClass rg:Locality ;
@@ -583,7 +583,7 @@ class Places:
         codes = listed(f"{a.code}:{a.gss}" for a in self.authorities.values() if a.gss)
         nations = listed(f"{a.code}:{a.gss[0]}" for a in self.authorities.values() if a.gss)
         covers = listed(f"{p.id}:{gss}" for p in self.partnerships.values() for gss in p.covers)
-        return REFERENCE_SHAPES.format(codes=codes, nations=nations, covers=covers,
+        return REFERENCE_SHAPES.format(codes=codes, nations=nations, covers=covers, rg=RG_IRI,
                                        **REFERENCE_MESSAGES)
 
     # --- names for the parser ------------------------------------------------------------------

@@ -242,13 +242,16 @@ class BuildTables:
         texts: dict[str, list[str]] = defaultdict(list)
         review_of: dict[str, int] = {}
         labels: dict[str, str] = {}
+        partnered: set[str] = set()  # recommendations addressed to a partnership it resolved
         for row in site.sparql.select(queries.bind("addressee-rows")):
             entry = collection.by_iri.get(str(row["review"]))
             if entry is None or row["recommendation"] is None:
                 continue
             recommendation = str(row["recommendation"])
             review_of[recommendation] = entry.position
-            if row.get("agency") is not None:
+            if str(row.get("partnership")) == "true":
+                partnered.add(recommendation)
+            elif row.get("agency") is not None:
                 agency = str(row["agency"])
                 agencies[recommendation]["agency"].add(agency)
                 if row.get("agencyLabel") is not None:
@@ -258,7 +261,8 @@ class BuildTables:
         counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         for recommendation, position in review_of.items():
             to_agencies = agencies[recommendation]["agency"]
-            partnership = any(PARTNERSHIP.search(text) for text in texts[recommendation])
+            partnership = recommendation in partnered or any(
+                PARTNERSHIP.search(text) for text in texts[recommendation])
             for agency in to_agencies:
                 counts[agency][position] += 1
             if partnership:
