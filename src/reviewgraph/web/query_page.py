@@ -52,6 +52,8 @@ def query_page() -> str:
     service = current_app.extensions["reviewgraph"]
     return render_template(
         "query.html",
+        title="Query with SPARQL",
+        alternates=[], queries=[], jsonld=None,  # the site's base template asks for these
         query=request.args.get("query", ""),
         examples=[e.__dict__ for e in examples()],
         prefixes=PREFIXES,

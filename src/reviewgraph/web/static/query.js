@@ -34,8 +34,15 @@
     return settings.endpoint + "?" + params.toString();
   }
 
-  // Where an IRI links to: entity pages will serve the graph's own IRIs; until then, the IRI.
-  function entityHref(iri) { return iri; }
+  // Where an IRI links to: the graph's own IRIs (under the base IRI) to this site's pages,
+  // wherever it runs (the path under the site's root: /id/... answers with the page); any
+  // other IRI to itself.
+  function entityHref(iri) {
+    if (iri.indexOf(settings.baseIri) === 0) {
+      return settings.siteRoot + "/" + iri.slice(settings.baseIri.length).replace(/^\//, "");
+    }
+    return iri;
+  }
 
   function compact(iri) {
     var best = null;
@@ -58,18 +65,26 @@
       link.title = term.value;
       td.appendChild(link);
     } else if (term.type === "literal") {
+      // The value as people read it; its language or datatype on hover, never in the cell.
       td.textContent = term.value;
-      var note = term["xml:lang"] ? "@" + term["xml:lang"]
-        : term.datatype ? compact(term.datatype) : "";
-      if (note) {
-        var small = document.createElement("small");
-        small.textContent = " " + note;
-        td.appendChild(small);
-      }
+      var note = term["xml:lang"] ? "Language: " + term["xml:lang"]
+        : term.datatype ? "Datatype: " + compact(term.datatype) : "";
+      if (note) { td.title = note; }
     } else {
       td.textContent = (term.type === "bnode" ? "_:" : "") + (term.value.value || term.value);
     }
     return td;
+  }
+
+  // A box that scrolls by itself (wide results never widen the page), reachable by keyboard.
+  function resultBox(content, label) {
+    var box = document.createElement("div");
+    box.className = "result-box";
+    box.tabIndex = 0;
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", label);
+    box.appendChild(content);
+    return box;
   }
 
   function renderTable(document_) {
@@ -141,7 +156,7 @@
         var pre = document.createElement("pre");
         pre.className = "graph";
         pre.textContent = body;
-        results.appendChild(pre);
+        results.appendChild(resultBox(pre, "Results (Turtle)"));
         return;
       }
       var parsed = JSON.parse(body);
@@ -151,7 +166,7 @@
         answer.textContent = parsed.boolean ? "Yes (true)" : "No (false)";
         results.appendChild(answer);
       } else {
-        results.appendChild(renderTable(parsed));
+        results.appendChild(resultBox(renderTable(parsed), "Results"));
       }
     }).catch(function (error) {
       status.textContent = "The server could not be reached: " + error.message;
