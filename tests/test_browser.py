@@ -67,6 +67,7 @@ class Reader:
     def __init__(self, browser: object, served: Served, width: int = 1280,
                  height: int = 900) -> None:
         self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.context.add_init_script(path=str(AXE))  # in every page: faster than a script tag
         self.page = self.context.new_page()
         self.served = served
         self.width = width
@@ -84,13 +85,13 @@ class Reader:
         """Screenshot; then no sideways scrolling, no axe-core violations at A/AA and no
         console errors so far."""
         self.page.wait_for_load_state("load")
-        path = SCREENSHOTS / f"{name}.png"
+        path = SCREENSHOTS / f"{name}.jpg"
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(path), full_page=True)
+        # JPEG: a third of PNG's time on long pages, and plenty to see a page by.
+        self.page.screenshot(path=str(path), full_page=True, type="jpeg", quality=70)
         self.shots.append(path)
         overflow = self.overflow()
         assert overflow <= 0, f"{name} ({self.page.url}) scrolls sideways by {overflow}px"
-        self.page.add_script_tag(path=str(AXE))
         # resultTypes: only the violations are collected in full (axe runs faster).
         result = self.page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, "
@@ -318,7 +319,7 @@ def test_walk(walk_readers: dict[int, Reader], browser: object, served: Served, 
               path: str, case_content: bool, width: int) -> None:
     """One page at one width: fits the viewport, no console errors, axe-core clean, the
     helpline where case content shows, every chart with its table, query and CSV
-    (screenshot: tests/artifacts/screenshots/walk-<width>/<name>.png)."""
+    (screenshot: tests/artifacts/screenshots/walk-<width>/<nn>-<name>.jpg)."""
     reader = walk_readers.get(width)
     if reader is None:
         reader = walk_readers[width] = Reader(browser, served, width=width, height=900)
@@ -370,7 +371,7 @@ def check_query_page(reader: Reader, name: str) -> None:
             .filter(td => td.textContent === "2025").map(td => td.title)""")
         assert titles and set(titles) == {"Datatype: xsd:gYear"}  # on hover, not in the cell
         link = page.locator("#results td a").first
-        assert link.get_attribute("href") == f"/id/review/{REVIEW}"  # this site, wherever
+        assert link.get_attribute("href") == f"/page/review/{REVIEW}"  # this site, wherever
         assert requests.get(link.evaluate("a => a.href"), timeout=30).ok
     else:
         page.wait_for_selector("#results pre.graph")

@@ -63,7 +63,7 @@ def test_examples_run_and_show_a_table(page, server):
     assert "result" in page.locator("#results caption").inner_text()
     assert page.locator("#highlight .tok-keyword").count() > 0  # highlighted
     # The graph's own IRIs link to this site's pages, wherever it runs.
-    assert page.locator("#results table a[href^='/id/']").count() > 0
+    assert page.locator("#results table a[href^='/page/']").count() > 0
     assert page.locator("#results table a[href^='https://reviewgraph.example/']").count() == 0
     # The share link and the address bar reproduce the query.
     shared = page.locator("#share").get_attribute("href")

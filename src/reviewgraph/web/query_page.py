@@ -50,6 +50,7 @@ def examples() -> tuple[Example, ...]:
 @blueprint.get("/sparql")
 def query_page() -> str:
     service = current_app.extensions["reviewgraph"]
+    prefixes = current_app.extensions["reviewgraph.pages"].iris.page_prefixes()
     return render_template(
         "query.html",
         title="Query with SPARQL",
@@ -59,6 +60,8 @@ def query_page() -> str:
         prefixes=PREFIXES,
         settings=service.settings,
         triple_count=service.triple_count.value,  # None: not yet counted
+        # The graph's own IRIs link to this site's pages wherever it runs (root-relative).
+        page_prefixes={iri: request.script_root + path for iri, path in prefixes.items()},
     )
 
 

@@ -34,14 +34,15 @@
     return settings.endpoint + "?" + params.toString();
   }
 
-  // Where an IRI links to: the graph's own IRIs (under the base IRI) to this site's pages,
-  // wherever it runs (the path under the site's root: /id/... answers with the page); any
-  // other IRI to itself.
+  // Where an IRI links to: the graph's own IRIs (entities under the base IRI, ontology
+  // terms) to this site's pages, wherever it runs (the server gives the prefixes, root-
+  // relative); any other IRI to itself.
   function entityHref(iri) {
-    if (iri.indexOf(settings.baseIri) === 0) {
-      return settings.siteRoot + "/" + iri.slice(settings.baseIri.length).replace(/^\//, "");
-    }
-    return iri;
+    var found = null;
+    Object.keys(settings.pagePrefixes).forEach(function (prefix) {
+      if (iri.indexOf(prefix) === 0 && (!found || prefix.length > found.length)) { found = prefix; }
+    });
+    return found === null ? iri : settings.pagePrefixes[found] + iri.slice(found.length);
   }
 
   function compact(iri) {
