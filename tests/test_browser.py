@@ -333,6 +333,8 @@ def test_walk(walk_readers: dict[int, Reader], browser: object, served: Served, 
     if name.startswith("query-"):
         check_query_page(reader, name)
     helpline = any(HELPLINE in text for text in page.locator(".helpline").all_inner_texts())
+    if name in ("reviews-index", "filtered-index", "search"):
+        check_filters_at_the_top(reader)
     charts = check_charts(reader, name)
     if path.startswith("/insights/"):
         check_insight(reader, width, charts)
@@ -343,6 +345,22 @@ def test_walk(walk_readers: dict[int, Reader], browser: object, served: Served, 
         if name in PENDING_PAGES_SPLIT:  # everything else about the page holds
             pytest.xfail(PENDING_PAGES_SPLIT[name])
         pytest.fail(f"{name}: no helpline notice")
+
+
+def check_filters_at_the_top(reader: Reader) -> None:
+    """The index's filters are reachable from the top of the results: beside them on a
+    desktop, through a link above them on a phone (where they follow the results)."""
+    page = reader.page
+    results = page.locator("ol.results-list").bounding_box()
+    filters = page.locator("#filters").bounding_box()
+    if filters["y"] > results["y"]:  # below the results: a link at their top leads there
+        link = page.get_by_role("link", name="Filter these reviews")
+        assert link.is_visible() and link.bounding_box()["y"] < results["y"]
+        link.click()
+        page.wait_for_function("location.hash === '#filters'")
+        assert page.evaluate("window.scrollY") > 0
+    else:
+        assert filters["y"] < 900 and filters["x"] > results["x"]
 
 
 def check_insight(reader: Reader, width: int, charts: int) -> None:
@@ -373,11 +391,18 @@ def check_query_page(reader: Reader, name: str) -> None:
         link = page.locator("#results td a").first
         assert link.get_attribute("href") == f"/page/review/{REVIEW}"  # this site, wherever
         assert requests.get(link.evaluate("a => a.href"), timeout=30).ok
-    else:
-        page.wait_for_selector("#results pre.graph")
-        box = page.locator("#results .result-box")
-        widths = box.evaluate("b => [b.scrollWidth, b.clientWidth]")
-        assert widths[0] > widths[1], "a wide graph result should scroll inside its box"
+    else:  # a graph: a table of triples, terms shown as in SELECT results
+        page.wait_for_selector("#results .result-box table tbody tr")
+        assert page.locator("#results th").all_inner_texts() == ["subject", "predicate",
+                                                                 "object"]
+        texts = page.locator("#results td").all_inner_texts()
+        assert not any("^^" in text or "xsd:" in text for text in texts)
+        assert page.locator(f"#results td a[href='/page/review/{REVIEW}']").count() > 0
+        assert page.locator("#results td a[href='/ontology#year']").count() > 0
+    # However wide the answer (long literals, a graph), it scrolls in its own box.
+    box = page.locator("#results .result-box")
+    assert box.evaluate("b => getComputedStyle(b).overflowX") == "auto"
+    assert box.evaluate("b => b.getBoundingClientRect().right") <= reader.width
 
 
 @pytest.fixture(scope="module")
