@@ -25,10 +25,11 @@ from pathlib import Path
 import pyoxigraph
 from flask import Flask
 
+from reviewgraph.store import OxigraphStore
 from reviewgraph.terms import DEFAULT_BASE_IRI
 from reviewgraph.web.answers import register_answers
 from reviewgraph.web.insights import INSIGHTS, register_insights
-from reviewgraph.web.pages import register_pages
+from reviewgraph.web.views import register_pages
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     store.bulk_load(path=str(source), format=pyoxigraph.RdfFormat.N_TRIPLES)
     print(f"loaded {source} in {time.perf_counter() - started:.1f} s")
     app = Flask("bench")
-    site = register_pages(app, store, Settings(DEFAULT_BASE_IRI, args.build))
+    site = register_pages(app, OxigraphStore(store), Settings(DEFAULT_BASE_IRI, args.build))
     register_insights(app, site)
     register_answers(app, site)
     client = app.test_client()

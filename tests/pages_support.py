@@ -24,7 +24,7 @@ from reviewgraph.build import build
 from reviewgraph.paths import SOURCES_DIR
 from reviewgraph.terms import DEFAULT_BASE_IRI
 from reviewgraph.web import Settings, create_app
-from reviewgraph.web.pages import Site
+from reviewgraph.web.site import Site
 
 SAMPLE_PAGE = SOURCES_DIR / "nspcc-new-in-the-collection-2025.txt"
 

@@ -104,8 +104,10 @@ def incident_after_publication(graph: Graph) -> URIRef:
 
 
 def age_band_contradicts_age(graph: Graph) -> URIRef:
-    child = next(c for c in graph.subjects(RG.age, None) if (c, RG.ageBand, None) in graph)
-    graph.set((child, RG.ageBand, URIRef(B + "age-band/15-17")))
+    wrong = URIRef(B + "age-band/15-17")
+    child = min(c for c in graph.subjects(RG.age, None)
+                if (c, RG.ageBand, None) in graph and (c, RG.ageBand, wrong) not in graph)
+    graph.set((child, RG.ageBand, wrong))
     return child
 
 

@@ -317,7 +317,7 @@ def load_agencies(path: Path = AGENCIES_FILE, base: str = DEFAULT_BASE_IRI) -> l
     scheme = URIRef(base + SCHEME_PATH)
     agencies = []
     for concept in sorted(set(graph.subjects(RDF.type, RG.Agency))
-                          | set(graph.subjects(SKOS.inScheme, scheme))):
+                          | set(graph.subjects(SKOS.inScheme, scheme)), key=str):
         iri = str(concept)
         if not iri.startswith(str(scheme)):
             raise ReviewGraphError(f"{path}: agency {iri} is outside {scheme}")

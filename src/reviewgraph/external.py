@@ -89,7 +89,7 @@ from reviewgraph.sparql_text import (
     may_have_relative_iri,
     without_dataset_clauses,
 )
-from reviewgraph.store import QueryFailed, QueryResult, _syntax_message
+from reviewgraph.store import NativeAnswer, QueryFailed, QueryResult, _syntax_message
 from reviewgraph.terms import DEFAULT_BASE_IRI
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -373,7 +373,10 @@ class ExternalSparqlStore:
     def _solutions_when_read(self, content: bytes) -> Iterator[ox.QuerySolution]:
         """The solutions of a SPARQL JSON answer, parsed only if someone reads them (not when
         the answer is passed on as it is)."""
-        yield from self._guarded(self._read("SELECT", RESULTS_JSON, content))
+        answer = self._read("SELECT", RESULTS_JSON, content)
+        if not isinstance(answer, ox.QuerySolutions):  # a SELECT answer is always solutions
+            raise QueryFailed("the store answered a SELECT query without solutions")
+        yield from self._guarded(answer)
 
     def _guarded(self, solutions: ox.QuerySolutions) -> Iterator[ox.QuerySolution]:
         """Solutions are read as the caller iterates; an answer that breaks off (Oxigraph
@@ -437,7 +440,7 @@ class ExternalSparqlStore:
         return "CONSTRUCT", uses_graph, has_from  # or DESCRIBE: both answer with triples
 
     def native_query(self, text: str, default_graph_uris: Sequence[str] = (),
-                     named_graph_uris: Sequence[str] = ()):
+                     named_graph_uris: Sequence[str] = ()) -> NativeAnswer:
         """The answer as pyoxigraph gives it: QuerySolutions, QueryBoolean (or a bool, for
         an ASK answered as a table) or a list of triples."""
         form, media_type, content = self._fetch(text, default_graph_uris, named_graph_uris)
@@ -458,7 +461,7 @@ class ExternalSparqlStore:
             content = _virtuoso_durations(content, form == "CONSTRUCT")
         return form, media_type, content
 
-    def _read(self, form: str, media_type: str, content: bytes):
+    def _read(self, form: str, media_type: str, content: bytes) -> NativeAnswer:
         try:
             if form == "CONSTRUCT":
                 rdf_format = _GRAPH_FORMATS.get(media_type, ox.RdfFormat.N_TRIPLES)
@@ -750,20 +753,21 @@ def _table_boolean(answer: ox.QuerySolutions) -> bool:
 
 
 class PagesView:
-    """What the pages' `Sparql` helper calls: `query(text)` giving pyoxigraph's own result
-    objects, and `quads_for_pattern` for the whole-graph downloads (default graph only)."""
+    """The pages' source on an external store (`reviewgraph.store.PageSource`): pyoxigraph's
+    own result objects for the pages' queries, each within the pages' time limit, and the
+    default graph's triples for the whole-graph downloads."""
 
     def __init__(self, store: ExternalSparqlStore, limit: float | None = None):
         self.external = store
         self.limit = limit  # seconds each query may take (None: the store's time limit)
 
-    def query(self, text: str):
+    def page_query(self, text: str) -> NativeAnswer:
         try:
             return self._native_query(text)
         except QueryFailed as error:
             raise RuntimeError(error.message) from error
 
-    def _native_query(self, text: str):
+    def _native_query(self, text: str) -> NativeAnswer:
         # The whole answer has been read when native_query returns, so the limit is the
         # calling thread's for this query only.
         self.external.within(self.limit)
@@ -772,14 +776,11 @@ class PagesView:
         finally:
             self.external.within(None)
 
-    def quads_for_pattern(self, subject=None, predicate=None, object=None,  # noqa: A002
-                          graph_name=None) -> Iterator[ox.Quad]:
-        def term(value, name: str) -> str:
-            return f"?{name}" if value is None else str(value)
-
-        pattern = f"{term(subject, 's')} {term(predicate, 'p')} {term(object, 'o')}"
-        triples = self._native_query(f"CONSTRUCT {{ {pattern} }} WHERE {{ {pattern} }}")
-        return (ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    def default_graph_triples(self) -> Iterator[ox.Triple]:
+        answer = self._native_query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+        if isinstance(answer, (ox.QuerySolutions, ox.QueryBoolean, bool)):
+            raise RuntimeError("the store answered a CONSTRUCT query without triples")
+        return iter(answer)
 
 
 # --- loading a build -----------------------------------------------------------------------------

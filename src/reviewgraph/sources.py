@@ -58,7 +58,7 @@ class NumberedLine:
 
 @dataclass(frozen=True)
 class Capture:
-    """One capture of a page, as the harvester's sidecar records it (HARVEST-CONTRACT.md)."""
+    """One capture of a page, as the harvester's sidecar records it (docs/harvest-folder.md)."""
 
     url: str  # the page's original address
     archive: str  # "live", "Internet Archive" or the name of another archive
@@ -196,7 +196,7 @@ def page_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def read_captures(page: Path) -> tuple[Capture, ...]:
-    """The captures of a page from its sidecar `<stem>.json` (HARVEST-CONTRACT.md), sorted by
+    """The captures of a page from its sidecar `<stem>.json` (docs/harvest-folder.md), sorted by
     (capture time, archive, address); () when the page has no sidecar."""
     sidecar = page.with_suffix(".json")
     if not sidecar.is_file():

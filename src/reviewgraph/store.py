@@ -88,6 +88,26 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+# pyoxigraph's own answer to a query: what the pages read (an external store's answers are
+# parsed into the same types; it may answer CONSTRUCT with a list and ASK with a bool).
+NativeAnswer = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | list[ox.Triple] | bool
+
+
+@runtime_checkable
+class PageSource(Protocol):
+    """What the pages need from a store: pyoxigraph's own answers to their trusted, read-only
+    queries (no QueryResult wrapping and no query process: the fast path), and the default
+    graph's triples (the whole-graph downloads when no build file is at hand).
+
+    `OxigraphStore` is one; an external store gives one with `pages_view(limit)`."""
+
+    def page_query(self, text: str) -> NativeAnswer:
+        """Run one of the pages' own queries. Raises RuntimeError when the store fails."""
+        ...
+
+    def default_graph_triples(self) -> Iterator[ox.Triple]: ...
+
+
 class OxigraphStore:
     """The embedded store: pyoxigraph, in memory or on disk (RocksDB) at a folder."""
 
@@ -181,6 +201,14 @@ class OxigraphStore:
 
     def triple_count(self) -> int:
         return len(self._store)
+
+    # --- the pages' source (PageSource) ------------------------------------------------------
+    def page_query(self, text: str) -> NativeAnswer:
+        return self._store.query(text)
+
+    def default_graph_triples(self) -> Iterator[ox.Triple]:
+        return (quad.triple for quad in
+                self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
     def close(self) -> None:
         self._store = None  # type: ignore[assignment]

@@ -1257,7 +1257,7 @@ def _sparql_store(index: TripleIndex, predicates: frozenset | None
         # Terms are looked up by identity (rdflib's own hashing and equality run in Python,
         # and the index holds each term object for as long as the store is used).
         wanted_by_id: dict[int, bool] = {}
-        converted: dict[int, object] = {}
+        converted: dict[int, Any] = {}  # oxigraph terms of rdflib terms, by id
         literals: list[Literal] = []
         quads: list = []
         append, convert, make = quads.append, converted.get, ox.Quad
@@ -1285,7 +1285,7 @@ def _sparql_store(index: TripleIndex, predicates: frozenset | None
     return made
 
 
-def _to_oxigraph(node: object) -> object:
+def _to_oxigraph(node: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if isinstance(node, URIRef):
         return ox.NamedNode(str(node))
     if isinstance(node, BNode):

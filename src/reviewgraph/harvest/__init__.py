@@ -1,5 +1,5 @@
 """The first stage of the data flow: fetch the NSPCC listing pages, live and from web archives,
-into a content-addressed harvest folder (HARVEST-CONTRACT) that the build reads.
+into a content-addressed harvest folder (docs/harvest-folder.md) that the build reads.
 
     addresses.py  the addresses to harvest (a CSV with a `url` column)
     http.py       the one HTTP client: retries, Retry-After, per-host delay, robots.txt

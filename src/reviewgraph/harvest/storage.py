@@ -1,4 +1,4 @@
-"""The harvest folder (see HARVEST-CONTRACT): each body once, named by its sha256, with a
+"""The harvest folder (docs/harvest-folder.md): each body once, named by its sha256, with a
 sidecar of its captures; the harvester's own state under DIR/.harvest/.
 
 Nothing is ever half-written: every file is written to DIR/.harvest/tmp/ and moved into place

@@ -34,7 +34,9 @@ from reviewgraph.web.insights import (
     remembered,
     selection_of,
 )
-from reviewgraph.web.pages import PageQueries, Site, _csv_cell, reviews_csv
+from reviewgraph.web.page_queries import PageQueries
+from reviewgraph.web.site import Site
+from reviewgraph.web.tables import csv_cell, reviews_csv
 
 PAGE_SIZE = 20  # reviews a page, or recommendations a page of one addressee
 GROUP_PREVIEW = 5  # recommendations shown under each addressee before "all N"
@@ -164,9 +166,9 @@ def recommendations_csv(site: Site, members: int) -> str:
         entry = collection.reviews[position]
         for part in table.parts[position].recommendations:
             addressed = sorted({table.label(key) for key in part.groups()}, key=str.casefold)
-            writer.writerow([_csv_cell(entry.iri), _csv_cell(entry.title), entry.year,
-                             _csv_cell("; ".join(addressed)), _csv_cell("; ".join(part.addressees)),
-                             _csv_cell(part.text)])
+            writer.writerow([csv_cell(entry.iri), csv_cell(entry.title), entry.year,
+                             csv_cell("; ".join(addressed)), csv_cell("; ".join(part.addressees)),
+                             csv_cell(part.text)])
     return out.getvalue()
 
 

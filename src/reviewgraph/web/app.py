@@ -84,8 +84,8 @@ def _register_blueprints(app: Flask, settings: Settings, spec: dict, pool: Query
     """Every blueprint of the site, in one place."""
     from reviewgraph.web.answers import register_answers
     from reviewgraph.web.insights import register_insights
-    from reviewgraph.web.pages import register_pages
     from reviewgraph.web.query_page import blueprint as query_page
+    from reviewgraph.web.views import register_pages
     from reviewgraph.web.year_charts import register_year_charts
 
     app.register_blueprint(query_page)

@@ -187,16 +187,17 @@ class Collection:
         for entry in self.reviews:
             self._add(entry, "year", str(entry.year), None, str(entry.year))
         for row in facet_rows:
-            entry = self.by_iri.get(str(row["review"]))
-            if entry is None:
+            reviewed = self.by_iri.get(str(row["review"]))
+            if reviewed is None:
                 continue
             value = row["value"]
             facet = str(row["facet"])
             if isinstance(value, Iri):
                 label = str(row.get("valueLabel") or labels.get(value) or _key_for(value))
-                self._add(entry, facet, None, str(value), label)
+                self._add(reviewed, facet, None, str(value), label)
             else:  # a literal value (the nation of a locality): its text is key and label
-                self._add(entry, facet, str(value), None, str(row.get("valueLabel") or value))
+                self._add(reviewed, facet, str(value), None,
+                          str(row.get("valueLabel") or value))
         for values in self.facets.values():
             for value in values.values():
                 value.positions.sort()
@@ -212,9 +213,9 @@ class Collection:
             name: sum(map(len, keys)) / (len(keys) or 1) for name, keys in self._keys_of.items()}
 
         for row in text_rows:
-            entry = self.by_iri.get(str(row["review"]))
-            if entry is not None:
-                entry.texts.setdefault(str(row["field"]), []).append(str(row["text"]))
+            reviewed = self.by_iri.get(str(row["review"]))
+            if reviewed is not None:
+                reviewed.texts.setdefault(str(row["field"]), []).append(str(row["text"]))
         for entry in self.reviews:
             for value in self.values_of[entry.position]:
                 if value.facet in SEARCHED_FACETS:

@@ -41,7 +41,9 @@ from reviewgraph.web.collection import (
     parse_filters,
 )
 from reviewgraph.web.linkeddata import conditional
-from reviewgraph.web.pages import WEB_DIR, PageQueries, Site, _csv_cell
+from reviewgraph.web.page_queries import WEB_DIR, PageQueries
+from reviewgraph.web.site import Site
+from reviewgraph.web.tables import csv_cell
 
 QUERIES_DIR = WEB_DIR / "queries" / "insights"
 MAP_FILE = REFERENCE_DIR / "maps" / "uk-local-authority-districts-2023.hexjson"
@@ -715,7 +717,7 @@ def figure_csv(figure: Figure) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(figure.csv_head)
     for row in figure.csv_rows:
-        writer.writerow([_csv_cell(str(cell)) for cell in row])
+        writer.writerow([csv_cell(str(cell)) for cell in row])
     return out.getvalue()
 
 

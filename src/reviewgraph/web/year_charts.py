@@ -28,7 +28,7 @@ from reviewgraph.web.insights import (
     remembered,
     selection_of,
 )
-from reviewgraph.web.pages import Site
+from reviewgraph.web.site import Site
 
 QUERY = "reviews-per-year"
 
