@@ -94,6 +94,9 @@ def test_by_addressee_groups_and_lists_all_of_a_group(served: Served) -> None:
     page = get(served, "/reviews/answers?by=addressee").text
     groups = re.findall(r'<h2 id="group-\d+">(.*?)</h2>', page, re.S)
     assert any("safeguarding partnership" in group.lower() for group in groups)
+    # Addressees by name, partnerships (named by rdfs:label) as agencies (skos:prefLabel).
+    assert not [group for group in groups if DEFAULT_BASE_IRI in re.sub(r"<[^>]+>", "", group)]
+    assert any(">Warrington Safeguarding Partnership</a>" in group for group in groups)
     counts = [int(n.replace(",", "")) for n in re.findall(r"([\d,]+) recommendations?</span>",
                                                           page)]
     total = int(sparql(served, "SELECT (COUNT(?r) AS ?n) WHERE { ?x rg:hasRecommendation ?r }"

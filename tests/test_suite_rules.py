@@ -46,3 +46,17 @@ def test_a_skipped_server_test_fails_ci_only(tmp_path: Path, ci: bool) -> None:
 
 def test_other_skips_pass_in_ci(tmp_path: Path) -> None:
     assert run_pytest(tmp_path, True, "test_not_applicable").returncode == 0
+
+
+@pytest.mark.parametrize("module", ["test_browser", "test_endpoint_page"])
+def test_browser_tests_skipped_without_chromium_fail_ci(module: str) -> None:
+    """The browser tests skip without Chromium, axe-core or Playwright with a reason the rule
+    above reads as a missing part: in CI that skip fails the run."""
+    import conftest
+
+    text = (TESTS / f"{module}.py").read_text(encoding="utf-8")
+    assert 'pytest.importorskip("playwright.sync_api")' in text
+    reason = text.split("reason=", 1)[1].split(")", 1)[0].lower()
+    assert "chromium" in reason and "axe-core" in reason
+    assert any(word in reason for word in conftest.MISSING_PART)
+    assert "playwright" in conftest.MISSING_PART  # the importorskip's reason names it

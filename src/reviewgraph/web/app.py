@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask, settings: Settings, spec: dict, pool: Query
     from reviewgraph.web.insights import register_insights
     from reviewgraph.web.query_page import blueprint as query_page
     from reviewgraph.web.views import register_pages
+    from reviewgraph.web.year_charts import register_year_charts
 
     app.register_blueprint(query_page)
     # Pages query the store in-process: their queries are our own named .rq files, cheap and
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask, settings: Settings, spec: dict, pool: Query
         site = register_pages(app, OxigraphStore.open(Path(spec["path"])), settings)
     register_insights(app, site)
     register_answers(app, site)
+    register_year_charts(app, site)
 
 
 class _Dispatch:

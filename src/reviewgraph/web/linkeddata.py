@@ -137,6 +137,11 @@ class IriMap:
             return "/ontology#" + term if term else "/ontology"
         return None
 
+    def page_prefixes(self) -> dict[str, str]:
+        """What `page_path` does, as {IRI prefix: root-relative path prefix}: the query page's
+        script links the IRIs in results with it."""
+        return {self.base_iri: "/page/", self.ontology_iri: "/ontology#"}
+
     @staticmethod
     def data_path(local: str, suffix: str) -> str:
         return f"/data/{local}.{suffix}"

@@ -50,13 +50,18 @@ def examples() -> tuple[Example, ...]:
 @blueprint.get("/sparql")
 def query_page() -> str:
     service = current_app.extensions["reviewgraph"]
+    prefixes = current_app.extensions["reviewgraph.pages"].iris.page_prefixes()
     return render_template(
         "query.html",
+        title="Query with SPARQL",
+        alternates=[], queries=[], jsonld=None,  # the site's base template asks for these
         query=request.args.get("query", ""),
         examples=[e.__dict__ for e in examples()],
         prefixes=PREFIXES,
         settings=service.settings,
         triple_count=service.triple_count.value,  # None: not yet counted
+        # The graph's own IRIs link to this site's pages wherever it runs (root-relative).
+        page_prefixes={iri: request.script_root + path for iri, path in prefixes.items()},
     )
 
 

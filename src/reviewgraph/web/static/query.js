@@ -16,6 +16,7 @@
   var share = document.getElementById("share");
   var downloads = document.getElementById("downloads");
 
+  var XSD_STRING = "http://www.w3.org/2001/XMLSchema#string";
   var RESULT_FORMATS = [["json", "JSON"], ["xml", "XML"], ["csv", "CSV"], ["tsv", "TSV"]];
   var GRAPH_FORMATS = [["turtle", "Turtle"], ["ntriples", "N-Triples"], ["jsonld", "JSON-LD"],
     ["rdfxml", "RDF/XML"]];
@@ -34,8 +35,16 @@
     return settings.endpoint + "?" + params.toString();
   }
 
-  // Where an IRI links to: entity pages will serve the graph's own IRIs; until then, the IRI.
-  function entityHref(iri) { return iri; }
+  // Where an IRI links to: the graph's own IRIs (entities under the base IRI, ontology
+  // terms) to this site's pages, wherever it runs (the server gives the prefixes, root-
+  // relative); any other IRI to itself.
+  function entityHref(iri) {
+    var found = null;
+    Object.keys(settings.pagePrefixes).forEach(function (prefix) {
+      if (iri.indexOf(prefix) === 0 && (!found || prefix.length > found.length)) { found = prefix; }
+    });
+    return found === null ? iri : settings.pagePrefixes[found] + iri.slice(found.length);
+  }
 
   function compact(iri) {
     var best = null;
@@ -58,25 +67,35 @@
       link.title = term.value;
       td.appendChild(link);
     } else if (term.type === "literal") {
+      // The value as people read it; its language or datatype on hover, never in the cell.
       td.textContent = term.value;
-      var note = term["xml:lang"] ? "@" + term["xml:lang"]
-        : term.datatype ? compact(term.datatype) : "";
-      if (note) {
-        var small = document.createElement("small");
-        small.textContent = " " + note;
-        td.appendChild(small);
-      }
+      var note = term["xml:lang"] ? "Language: " + term["xml:lang"]
+        : term.datatype ? "Datatype: " + compact(term.datatype) : "";
+      if (note) { td.title = note; }
     } else {
       td.textContent = (term.type === "bnode" ? "_:" : "") + (term.value.value || term.value);
     }
     return td;
   }
 
-  function renderTable(document_) {
+  // A box that scrolls by itself (wide results never widen the page), reachable by keyboard.
+  function resultBox(content, label) {
+    var box = document.createElement("div");
+    box.className = "result-box";
+    box.tabIndex = 0;
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", label);
+    box.appendChild(content);
+    return box;
+  }
+
+  function renderTable(document_, noun) {
     var table = document.createElement("table");
     var caption = document.createElement("caption");
     var rows = document_.results.bindings;
-    caption.textContent = rows.length + (rows.length === 1 ? " result" : " results");
+    noun = noun || "result";
+    caption.textContent = rows.length.toLocaleString("en-GB") + " " + noun +
+      (rows.length === 1 ? "" : "s");
     table.appendChild(caption);
     var head = table.createTHead().insertRow();
     document_.head.vars.forEach(function (name) {
@@ -91,6 +110,48 @@
       document_.head.vars.forEach(function (name) { row.appendChild(cell(binding[name])); });
     });
     return table;
+  }
+
+  // A graph result arrives as N-Triples and is shown as a table of triples, its terms shown
+  // as SELECT results are (the site's own links, literals for people). A line this cannot
+  // read (an RDF-star quoted triple) shows the whole answer as text instead.
+  var NT_TERM = /\s*(?:<([^<>"{}|^`\\\s]*)>|_:(\S+)|"((?:[^"\\]|\\.)*)"(?:@([A-Za-z0-9-]+)|\^\^<([^>]*)>)?)/y;
+  var NT_ESCAPES = { t: "\t", b: "\b", n: "\n", r: "\r", f: "\f" };
+
+  function unescapeNt(text) {
+    return text.replace(/\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))/g,
+      function (whole, short, long, other) {
+        if (short || long) { return String.fromCodePoint(parseInt(short || long, 16)); }
+        return NT_ESCAPES[other] || other;
+      });
+  }
+
+  function ntTerm(match) {
+    if (match[1] !== undefined) { return { type: "uri", value: unescapeNt(match[1]) }; }
+    if (match[2] !== undefined) { return { type: "bnode", value: match[2] }; }
+    var term = { type: "literal", value: unescapeNt(match[3]) };
+    if (match[4]) { term["xml:lang"] = match[4]; }
+    if (match[5] && match[5] !== XSD_STRING) { term.datatype = match[5]; }
+    return term;
+  }
+
+  function parseNTriples(body) {
+    var bindings = [];
+    var lines = body.split("\n");
+    for (var index = 0; index < lines.length; index += 1) {
+      var line = lines[index].trim();
+      if (!line || line.charAt(0) === "#") { continue; }
+      NT_TERM.lastIndex = 0;
+      var terms = [];
+      for (var position = 0; position < 3; position += 1) {
+        var match = NT_TERM.exec(line);
+        if (!match) { return null; }
+        terms.push(ntTerm(match));
+      }
+      if (!/^\s*\.\s*$/.test(line.slice(NT_TERM.lastIndex))) { return null; }
+      bindings.push({ subject: terms[0], predicate: terms[1], object: terms[2] });
+    }
+    return { head: { vars: ["subject", "predicate", "object"] }, results: { bindings: bindings } };
   }
 
   function setDownloads(text, graph) {
@@ -121,7 +182,7 @@
     fetch(settings.endpoint, {
       method: "POST",
       headers: { "Content-Type": "application/sparql-query",
-        "Accept": graph ? "text/turtle" : "application/sparql-results+json" },
+        "Accept": graph ? "application/n-triples" : "application/sparql-results+json" },
       body: text
     }).then(function (response) {
       return response.text().then(function (body) { return [response, body]; });
@@ -138,10 +199,15 @@
         ? " Only the first results are shown: the row limit was reached (" + truncated +
           "). Add LIMIT and OFFSET to page through the rest." : "");
       if (graph) {
-        var pre = document.createElement("pre");
-        pre.className = "graph";
-        pre.textContent = body;
-        results.appendChild(pre);
+        var triples = parseNTriples(body);
+        if (triples) {
+          results.appendChild(resultBox(renderTable(triples, "triple"), "Results"));
+        } else {
+          var pre = document.createElement("pre");
+          pre.className = "graph";
+          pre.textContent = body;
+          results.appendChild(resultBox(pre, "Results (N-Triples)"));
+        }
         return;
       }
       var parsed = JSON.parse(body);
@@ -151,7 +217,7 @@
         answer.textContent = parsed.boolean ? "Yes (true)" : "No (false)";
         results.appendChild(answer);
       } else {
-        results.appendChild(renderTable(parsed));
+        results.appendChild(resultBox(renderTable(parsed), "Results"));
       }
     }).catch(function (error) {
       status.textContent = "The server could not be reached: " + error.message;

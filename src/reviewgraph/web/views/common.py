@@ -39,8 +39,9 @@ def navigation() -> Markup:
         items = [f'        <li><a href="{escape(url_for(endpoint))}"'
                  f'{_CURRENT if endpoint == request.endpoint else ""}>{label}</a></li>\n'
                  for endpoint, label in NAVIGATION]
-        items.append(f'        <li><a href="{escape(request.script_root)}/sparql">'
-                     f"SPARQL</a></li>\n")
+        query_page = request.endpoint == "query_page.query_page"
+        items.append(f'        <li><a href="{escape(request.script_root)}/sparql"'
+                     f'{_CURRENT if query_page else ""}>SPARQL</a></li>\n')
         found = Markup("<ul>\n" + "".join(items) + "      </ul>")
         remember_fragment(site, key, found)
     return found  # type: ignore[no-any-return]
