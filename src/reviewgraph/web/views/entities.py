@@ -212,6 +212,10 @@ def subject_page(site: Site, iri: str, kind: str, description: Description,
              "review": site.value_view(r["review"], r.get("reviewLabel")),
              "year": str(r["year"]), "named": str(r.get("relation")) == "named"}
             for r in recs]
+        # The query keeps the newest hundred: say how many of each relation there are.
+        linked = dict(site.backlink_counts(iri))
+        context["recommendation_totals"] = {"addressed": linked.get(RG_IRI + "addressedTo", 0),
+                                            "named": linked.get(RG_IRI + "namesAgency", 0)}
         context["acronyms"] = [str(v) for v, _ in description.all(str(SKOS.altLabel))]
         queries.insert(1, ("Recommendations addressed to it", "agency-recommendations", iri))
     context["concept"] = concept_context(site, description)
