@@ -209,7 +209,10 @@ def test_directory_lists_every_member_once_a_to_z_with_counts(
     html = page(served, f"/page/{kind}/")
     listed = _listed(html, kind)
     labels = [text for _, text in listed]
-    assert labels == sorted(labels, key=str.casefold)
+    groups = html.split('<section class="concept-group">')[1:] or [html]
+    for group in groups:  # A to Z (within each group: places under their nation)
+        within = [text for _, text in _listed(group.split("</section>", 1)[0], kind)]
+        assert within == sorted(within, key=str.casefold)
     assert len(set(labels)) == len(labels) == len(_graph_labels(served, BASE.replace(
         "/id/", "/def/") + rdf_class))
     assert set(labels) == _graph_labels(served, BASE.replace("/id/", "/def/") + rdf_class)
@@ -226,6 +229,13 @@ def test_directory_counts_match_the_index(served: Served) -> None:
     for key, count in counted.items():
         index = page(served, f"/reviews?theme={key}")
         assert f">{count} review" in index, key
+
+
+def test_places_directory_groups_places_under_their_nation(served: Served) -> None:
+    html = page(served, "/page/locality/")
+    wales = html.split("<h2>Wales</h2>", 1)[1].split("</section>", 1)[0]
+    assert [text for _, text in _listed(wales, "locality")] == ["Neath Port Talbot", "Swansea"]
+    assert "<h2>England</h2>" in html
 
 
 def test_agencies_directory_groups_agencies_under_their_kind(served: Served) -> None:

@@ -293,7 +293,7 @@ def concept_tree_html(items: list[Mapping[str, Any]], level: int = 2) -> Markup:
         return Markup("".join(
             f'<section class="concept-group"><{heading}>'
             + (f'<a href="{escape(group["href"])}">{escape(group["label"])}</a>'
-               if group["href"] else escape(group["label"]))
+               if group["href"] else str(escape(group["label"])))
             + f"</{heading}>\n{_concept_items(group['children'])}</section>\n"
             for group in items))
     letters: dict[str, list[Mapping[str, Any]]] = {}

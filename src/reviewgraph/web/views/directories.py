@@ -43,7 +43,7 @@ DIRECTORIES = {d.kind: d for d in (
               "Services, organisations and multi-agency arrangements that reviews name or "
               "address recommendations to, under the kind of agency each is.", grouped=True),
     Directory("locality", "Places", "locality",
-              "The local authority areas reviews come from."),
+              "The local authority areas reviews come from, under their nation.", grouped=True),
     Directory("partnership", "Partnerships", None,
               "Safeguarding partnerships and boards, with the reviews they published."),
 )}
@@ -82,7 +82,7 @@ def concept_list(site: Site, rows: list[dict[str, Value | None]], facet: str | N
     labels: dict[str, str] = {}
     groups: dict[str, set[str]] = defaultdict(set)
     counts: dict[str, int] = {}
-    group_labels: dict[str, str] = {}
+    group_labels: dict[str, str] = {}  # groups' labels (an IRI's, or a nation's name)
     for row in rows:
         subject = row["member"]
         if not isinstance(subject, Iri):
@@ -93,6 +93,9 @@ def concept_list(site: Site, rows: list[dict[str, Value | None]], facet: str | N
             groups[subject].add(group)
             if row.get("groupLabel") is not None:
                 group_labels[group] = str(row["groupLabel"])
+        elif group is not None and grouped:  # a group named by text (a nation)
+            groups[subject].add(str(group))
+            group_labels[str(group)] = str(group)
         if row.get("reviews") is not None:
             counts[subject] = int(str(row["reviews"]))
     collection = site.collection
@@ -116,14 +119,17 @@ def concept_list(site: Site, rows: list[dict[str, Value | None]], facet: str | N
         for member in labels:
             kind = min(groups[member], default=None)
             kinds[kind].append(member)
-        result = []
         def group_label(kind: str | None) -> str:
-            return site.label(kind, group_labels.get(kind)) if kind else "Other"
+            if kind is None:
+                return "Other"
+            return group_labels.get(kind) or site.label(kind)
 
+        result = []
         for kind in sorted(kinds, key=lambda k: (k is None, group_label(k).casefold())):
             heading = group_label(kind)
             result.append({"label": heading[:1].upper() + heading[1:],
-                           "href": site.href(kind) if kind else None, "count": None,
+                           "href": site.href(kind) if isinstance(kind, Iri) else None,
+                           "count": None,
                            "letter": _letter(heading), "group": True,
                            "children": [item(m, []) for m in by_label(kinds[kind])]})
         return result

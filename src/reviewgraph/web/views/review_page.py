@@ -117,6 +117,7 @@ def review_context(site: Site, iri: str, description: Description) -> dict[str, 
         **provenance,
         "title_text": str(description.first(str(DCTERMS.title)) or ""),
         "year": description.first(RG_IRI + "year"),
+        "issued": description.first(str(DCTERMS.issued)),  # 2024-02: "February 2024"
         "summary": description.first(str(DCTERMS.abstract)),
         "background": description.first(RG_IRI + "background"),
         "locality": views(RG_IRI + "locality"),
