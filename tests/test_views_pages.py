@@ -118,7 +118,9 @@ def sample_pages(served: Served) -> list[str]:
             "/page/scheme/learning-themes", "/page/theme/assessment",
             "/page/keyword/domestic-abuse", "/page/outcome/death", "/page/age-band/under-1",
             "/page/agency/health-visitors", "/page/locality/neath-port-talbot",
-            "/page/dataset", "/page/council/neath-port-talbot"]
+            "/page/dataset", "/page/council/neath-port-talbot", "/insights",
+            "/insights/addressees", "/reviews/answers",
+            "/reviews/answers?keyword=child-sexual-abuse&by=addressee"]
 
 
 # --- no identifiers in the body ---------------------------------------------------------------
