@@ -30,16 +30,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 HELPLINE = "NSPCC Helpline on 0808 800 5000"
 
-# Pages of the walk that lack only what issue 15 point 4 adds in the split of web/pages.py (the
-# helpline on every page of case content): every other check of the walk holds for them, and
-# the missing helpline is an expected failure (xfail, not strict) until that branch is merged;
-# then empty this.
-PENDING_PAGES_SPLIT: dict[str, str] = {
-    name: "the helpline notice on every page of case content (issue 15 point 4)"
-    for name in ("reviews-index", "filtered-index", "search", "child", "learning-point",
-                 "recommendation", "report", "agency", "theme", "keyword", "outcome",
-                 "locality", "partnership")}
-
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists() or not AXE.exists(),
                                 reason="needs Debian's chromium and the axe-core npm package "
                                        "(scripts/setup --test installs both)")
@@ -261,6 +251,8 @@ WALK: list[tuple[str, str, bool]] = [
     ("locality", "/page/locality/birmingham", True),
     ("partnership", "/page/partnership/birmingham-safeguarding-children-partnership", True),
     ("council", "/page/council/birmingham", False),
+    *[(f"directory-{kind}", f"/page/{kind}/", False)
+      for kind in ("theme", "keyword", "agency", "locality", "partnership")],
     ("concept-scheme", "/page/scheme/learning-themes", False),
     ("ontology", "/ontology", False),
     ("shapes", "/shapes", False),
@@ -341,10 +333,7 @@ def test_walk(walk_readers: dict[int, Reader], browser: object, served: Served, 
     if name in ("home", "agency", "theme", "keyword", "outcome", "locality"):
         assert charts >= 1, f"{name}: no per-year chart"
     reader.check(f"walk-{width}/{WALK_IDS.index(name):02d}-{name}")
-    if case_content and not helpline:
-        if name in PENDING_PAGES_SPLIT:  # everything else about the page holds
-            pytest.xfail(PENDING_PAGES_SPLIT[name])
-        pytest.fail(f"{name}: no helpline notice")
+    assert helpline or not case_content, f"{name}: no helpline notice"
 
 
 def check_filters_at_the_top(reader: Reader) -> None:

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 import pytest
 
 from reviewgraph.errors import ReviewGraphError
-from reviewgraph.store import OxigraphStore, QueryFailed, Store, open_store
+from reviewgraph.store import OxigraphStore, PageSource, QueryFailed, Store, open_store
 
 TITLES = "SELECT ?t WHERE { ?r <http://purl.org/dc/terms/title> ?t } ORDER BY ?t"
 
@@ -21,6 +21,15 @@ def store(graph_file) -> OxigraphStore:
 
 def test_is_a_store(store):
     assert isinstance(store, Store)
+
+
+def test_is_the_pages_source_through_its_public_api(store, graph_file):
+    # The pages' fast path: pyoxigraph's own answers, no private attributes reached into.
+    assert isinstance(store, PageSource)
+    answer = store.page_query(TITLES)
+    assert isinstance(answer, ox.QuerySolutions)
+    assert [s["t"].value for s in answer] == ["Baby Q", "Child R", "Jo", "Sibling group"]
+    assert len(list(store.default_graph_triples())) == store.triple_count()
 
 
 def test_triple_count(store, graph_file):

@@ -81,6 +81,9 @@ class ReviewEntry:
     summary: str
     texts: dict[str, list[str]] = field(default_factory=dict)
     position: int = 0
+    # The place as the review names it ("West Glamorgan", a partnership covering several
+    # localities); None when the listing names just its locality.
+    place: str | None = None
 
 
 @dataclass
@@ -171,6 +174,7 @@ class Collection:
                 iri=iri, title=title, label=label, year=int(str(row["year"])[:4]),
                 month=int(str(month)) if month is not None and str(month).isdigit() else None,
                 summary=str(row.get("summary") or ""),
+                place=str(row["place"]) if row.get("place") is not None else None,
             )
         # Newest first, then by label: bit i of every set is reviews[i].
         self.reviews = sorted(
@@ -202,8 +206,15 @@ class Collection:
             for value in values.values():
                 value.positions.sort()
         # The locality each review names (shown beside it in lists of reviews).
-        self.locality_of: list[str | None] = [
-            next((v.label for v in of if v.facet == "locality"), None) for of in self.values_of]
+        # The place as the review names it when that is not one of its localities (a
+        # partnership's area), else the locality.
+        self.locality_of: list[str | None] = []
+        for entry, of in zip(self.reviews, self.values_of, strict=True):
+            localities = [v.label for v in of if v.facet == "locality"]
+            if entry.place and (len(localities) != 1 or entry.place not in localities):
+                self.locality_of.append(entry.place)
+            else:
+                self.locality_of.append(localities[0] if localities else entry.place)
         # Per facet, each review's value keys: counting the values of a few reviews from
         # these is cheaper than intersecting every value's bit set with them.
         self._keys_of: dict[str, list[tuple[str, ...]]] = {
@@ -467,8 +478,9 @@ class Collection:
                 match = pattern.search(text)
                 if match is None:
                     continue
-                start = max(0, match.start() - width)
-                end = min(len(text), match.end() + width)
+                start, end = word_bounds(text, max(0, match.start() - width),
+                                         min(len(text), match.end() + width),
+                                         match.start(), match.end())
                 found.append((FIELD_NAMES[name], highlight(text, pattern, start, end)))
                 break
             if len(found) >= most:
@@ -493,6 +505,18 @@ class Collection:
 
     def counter(self, facet: str) -> Counter[str]:
         return Counter({value.key: value.count for value in self.facets.get(facet, {}).values()})
+
+
+def word_bounds(text: str, start: int, end: int, first: int, last: int) -> tuple[int, int]:
+    """An extract text[start:end] moved in to whole words: it starts after a space and ends
+    before one (never cutting into the match, text[first:last])."""
+    if start > 0 and not text[start - 1].isspace():
+        space = text.find(" ", start, first)
+        start = space + 1 if space != -1 else start
+    if end < len(text) and not text[end].isspace():
+        space = text.rfind(" ", last, end)
+        end = space if space != -1 else end
+    return start, end
 
 
 def highlight(text: str, pattern: re.Pattern[str], start: int, end: int) -> Markup:

@@ -251,7 +251,8 @@ class BuildTables:
                 continue
             recommendation = str(row["recommendation"])
             review_of[recommendation] = entry.position
-            if str(row.get("partnership")) == "true":
+            # EXISTS gives true; Virtuoso writes the boolean as 1.
+            if str(row.get("partnership")) in ("true", "1"):
                 partnered.add(recommendation)
             elif row.get("agency") is not None:
                 agency = str(row["agency"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -33,6 +34,9 @@ class Statement:
     prop: str
     prop_label: str
     values: list[dict[str, Any]] = field(default_factory=list)
+    # Said in words (a labelled property, its values text or labelled links): it may show in
+    # the body of a page; otherwise it goes under "Data and identifiers".
+    readable: bool = True
 
 
 # --- labels ---------------------------------------------------------------------------------
@@ -85,7 +89,10 @@ curie = partial(terms_curie, prefixes=_CURIE_PREFIXES)
 
 
 def human_age(duration: str) -> str:
-    """'8 days' for P8D, '3 months' for P3M, '16 years' for P16Y; the text itself otherwise."""
+    """'8 days' for P8D, '3 months' for P3M, '16 years' for P16Y, 'birth' for a zero age
+    (P0D, PT0S); the text itself otherwise."""
+    if _ZERO_DURATION.match(duration):
+        return "birth"
     match = DATE_DURATION.match(duration)
     if not match:
         return duration
@@ -94,6 +101,41 @@ def human_age(duration: str) -> str:
         if amount:
             parts.append(f"{int(amount)} {unit}{'' if int(amount) == 1 else 's'}")
     return ", ".join(parts) or duration
+
+
+_ZERO_DURATION = re.compile(r"^P(?:0[YMWD])*(?:T(?:0[HMS])*)?$|^PT0S$")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T.*|Z|[+-]\d{2}:\d{2})?$")
+
+
+def date_in_words(text: object) -> str:
+    """'February 2024' for 2024-02, '3 February 2024' for 2024-02-03 (or a date-time), the
+    year for 2024; the text itself when it is not such a date."""
+    value = str(text)
+    match = _DATE.match(value)
+    if not match:
+        return value
+    year, month, day = match.groups()
+    if month is None:
+        return year
+    if not 1 <= int(month) <= 12:
+        return value
+    words = f"{MONTHS[int(month) - 1]} {year}"
+    return f"{int(day)} {words}" if day else words
+
+
+def number(count: object) -> str:
+    """A count with thousands separators: 1,500."""
+    try:
+        return f"{int(str(count)):,}"
+    except ValueError:
+        return str(count)
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """'1 review', '1,500 reviews'."""
+    return f"{number(count)} {one if count == 1 else (many or one + 's')}"
 
 
 def script_json(data: Any) -> Markup:
@@ -159,7 +201,7 @@ def chart_html(chart: Mapping[str, Any] | None, caption: str, ident: str) -> Mar
             f'height="{b["height"]}" class="bar"></rect>\n{count}'
             f'      <text x="{middle}" y="{baseline + 16}" class="year" '
             f'text-anchor="middle">&#39;{b["year"] % 100:02d}</text>\n    </g>\n')
-    rows = "".join(f'<tr><td>{b["year"]}</td><td class="num">{b["count"]}</td></tr>'
+    rows = "".join(f'<tr><td>{b["year"]}</td><td class="num">{number(b["count"])}</td></tr>'
                    for b in bars)
     parts.append(
         f"  </svg>\n"
@@ -178,8 +220,8 @@ def counted_list_html(pairs: Iterable[tuple[Mapping[str, Any], int]]) -> Markup:
         label = escape(view["label"])
         items.append(
             f'  <li><a href="{escape(view["href"])}">{label}</a> <a class="count" '
-            f'href="{escape(view["index"])}" aria-label="{count} '
-            f'review{"" if count == 1 else "s"} with {label}">{count}</a></li>\n')
+            f'href="{escape(view["index"])}" aria-label="{number(count)} '
+            f'review{"" if count == 1 else "s"} with {label}">{number(count)}</a></li>\n')
     return Markup('<ul class="counted">\n' + "".join(items) + "</ul>")
 
 
@@ -215,7 +257,7 @@ def profile_rows(rows: list[Mapping[str, Any]]) -> Markup:
         return Markup('<tr><td colspan="4" class="muted">None.</td></tr>')
     return Markup("".join([
         f'<tr><td><a href="{escape(row["value"]["href"])}">{escape(row["value"]["label"])}'
-        f'</a></td><td class="num">{row["here"]}</td><td class="num">{row["share_here"]}%'
+        f'</a></td><td class="num">{number(row["here"])}</td><td class="num">{row["share_here"]}%'
         f'</td><td class="num">{row["share_all"]}%</td></tr>\n' for row in rows]))
 
 
@@ -241,12 +283,52 @@ def query_items(queries: Iterable[Mapping[str, str]]) -> Markup:
         f"</li>\n" for query in queries]))
 
 
+def concept_tree_html(items: list[Mapping[str, Any]], level: int = 2) -> Markup:
+    """A directory or scheme's members: A–Z under letter headings (with links to each letter),
+    narrower members nested beneath; or, for grouped members, under each group's heading."""
+    if not items:
+        return Markup('<p class="muted">None yet.</p>')
+    heading = f"h{level}"
+    if items[0].get("group"):
+        return Markup("".join(
+            f'<section class="concept-group"><{heading}>'
+            + (f'<a href="{escape(group["href"])}">{escape(group["label"])}</a>'
+               if group["href"] else str(escape(group["label"])))
+            + f"</{heading}>\n{_concept_items(group['children'])}</section>\n"
+            for group in items))
+    letters: dict[str, list[Mapping[str, Any]]] = {}
+    for item in items:
+        letters.setdefault(item["letter"], []).append(item)
+    jump = "".join(f'<li><a href="#letter-{escape(letter)}">{escape(letter)}</a></li>'
+                   for letter in letters)
+    parts = [f'<nav class="az" aria-label="Jump to a letter"><ul class="inline">{jump}</ul>'
+             f"</nav>\n"] if len(letters) > 1 else []
+    for letter, members in letters.items():
+        parts.append(f'<{heading} id="letter-{escape(letter)}" class="letter">{escape(letter)}'
+                     f"</{heading}>\n{_concept_items(members)}")
+    return Markup("".join(parts))
+
+
+def _concept_items(items: Iterable[Mapping[str, Any]]) -> str:
+    rows = []
+    for item in items:
+        count = item["count"]
+        counted = (f' <span class="count">{escape(plural(count, "review"))}</span>' if count
+                   else ' <span class="muted">no reviews yet</span>')
+        label = escape(item["label"])
+        link = f'<a href="{escape(item["href"])}">{label}</a>' if item["href"] else label
+        nested = _concept_items(item["children"]) if item["children"] else ""
+        rows.append(f"<li>{link}{counted}{nested}</li>\n")
+    return '<ul class="concepts">\n' + "".join(rows) + "</ul>\n"
+
+
 TEMPLATE_GLOBALS: dict[str, Any] = {
     "alternate_links": alternate_links, "format_items": format_items,
     "query_items": query_items,
     "list_items": list_items, "fact_rows": fact_rows, "profile_rows": profile_rows,
     "value": value_html, "value_list": value_list_html, "helpline_notice": helpline_notice,
-    "chart": chart_html, "counted_list": counted_list_html, "review_list": review_list_html,
+    "chart": chart_html, "concept_tree": concept_tree_html, "counted_list": counted_list_html,
+    "review_list": review_list_html,
 }
 
 

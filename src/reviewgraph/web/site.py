@@ -16,15 +16,22 @@ from typing import Any
 
 from flask import request, url_for
 from markupsafe import Markup, escape
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from reviewgraph.paths import DEFAULT_BUILD_DIR
 from reviewgraph.store import PageSource
-from reviewgraph.terms import DEFAULT_BASE_IRI, PREFIXES, RG_IRI
+from reviewgraph.terms import DEFAULT_BASE_IRI, PREFIXES, RG_IRI, SCHEMA
 from reviewgraph.web.collection import Collection, FacetValue, Iri, ReviewEntry
 from reviewgraph.web.linkeddata import BuildStamp, IriMap
 from reviewgraph.web.page_queries import PageQueries, Sparql, Text, Value, safe_iri
-from reviewgraph.web.render import Statement, curie, human_age, vocabulary_labels
+from reviewgraph.web.render import (
+    Statement,
+    curie,
+    date_in_words,
+    human_age,
+    number,
+    vocabulary_labels,
+)
 
 PAGE_SIZE = 20
 BACKLINK_PAGE = 10
@@ -33,6 +40,11 @@ _MISSING = object()
 _EXTERNAL = ' rel="external"'
 _XSD_DURATION = str(XSD.duration)
 _XSD_STRING = str(XSD.string)
+_XSD_ANY_URI = str(XSD.anyURI)
+# Literals shown in words: dates ("February 2024") and counts ("1,500").
+_XSD_DATES = frozenset(str(t) for t in (XSD.date, XSD.dateTime, XSD.gYearMonth))
+_XSD_COUNTS = frozenset(str(t) for t in (XSD.integer, XSD.nonNegativeInteger,
+                                         XSD.positiveInteger, XSD.int, XSD.long))
 # Facets whose reviews are exactly the subjects linking to the value through one property.
 _FACET_OF_PROPERTY = {RG_IRI + "locality": "locality", str(DCTERMS.subject): "keyword",
                       RG_IRI + "reviewType": "type"}
@@ -263,8 +275,15 @@ class Site:
             text = str(value)
             if value.datatype == _XSD_DURATION:
                 text = human_age(text)
+            elif value.datatype in _XSD_DATES:
+                text = date_in_words(text)
+            elif value.datatype in _XSD_COUNTS:
+                text = number(text)
             language = value.language
-            return {"kind": "literal", "label": text, "language": language,
+            # Words: not an address, and not a duration that could not be put in words.
+            words = value.datatype != _XSD_ANY_URI and (value.datatype != _XSD_DURATION
+                                                        or text != str(value))
+            return {"kind": "literal", "label": text, "language": language, "words": words,
                     "datatype": curie(value.datatype) if value.datatype
                     and value.datatype != _XSD_STRING else None,
                     "html": Markup(f'<span lang="{escape(language)}">{escape(text)}</span>'
@@ -316,9 +335,34 @@ def statements(site: Site, description: Description, skip: Iterable[str] = ()
             continue
         statement = Statement(prop, site.label(prop))
         statement.values = [site.value_view(value, label) for value, label in values]
+        statement.readable = (prop in site.labels and prop not in IDENTIFYING
+                              and all(in_words(view) for view in statement.values))
         found.append(statement)
     found.sort(key=lambda s: s.prop_label.casefold())
     return found
+
+
+# Properties whose values are identifiers, codes, patterns or provenance links: they go under
+# "Data and identifiers", never in the body of a page.
+IDENTIFYING = frozenset({
+    RG_IRI + "matchPattern", RG_IRI + "gssCode", RG_IRI + "localAuthorityCode",
+    RG_IRI + "wikidataArea", RG_IRI + "sourceExtract", RG_IRI + "position",
+    str(OWL.sameAs), str(SKOS.notation), str(SKOS.exactMatch), str(SKOS.closeMatch),
+    str(SKOS.broadMatch), str(SKOS.narrowMatch), str(SKOS.relatedMatch),
+    str(PROV.wasDerivedFrom), str(PROV.hadPrimarySource), str(DCTERMS.source),
+    str(RDFS.seeAlso), str(SCHEMA.url),
+})
+
+
+def in_words(view: Mapping[str, Any]) -> bool:
+    """Whether a value view reads as words: text, or a link whose label is not its IRI or
+    a CURIE."""
+    if view["kind"] == "literal":
+        return bool(view["words"])
+    if view["kind"] == "iri":
+        iri = view["iri"]
+        return view["label"] not in (iri, curie(iri))
+    return False
 
 
 @dataclass
@@ -343,7 +387,9 @@ def backlinks(site: Site, iri: str, via: str | None, offset: int) -> Backlinks:
             views = [site.value_view(s["subject"], s.get("label")) for s in subjects
                      if s["subject"] is not None]
         lists[prop] = views
-        counts.append({"prop": prop, "curie": curie(prop), "label": site.label(prop),
+        label = site.label(prop)
+        counts.append({"prop": prop, "curie": curie(prop), "label": label,
+                       "index": len(counts) + 1, "readable": label not in (prop, curie(prop)),
                        "count": count, "offset": start,
                        "next": start + BACKLINK_PAGE if start + BACKLINK_PAGE < count else None,
                        "previous": max(0, start - BACKLINK_PAGE) if start else None})
@@ -390,7 +436,22 @@ def page_kind(iri: str, description: Description, site: Site) -> str:
                                             "ReportType", "AgeBand", "AgencyKind")}
     if types & concept_types or str(SKOS.Concept) in types:
         return "concept"
+    for kind, type_name in PART_TYPES.items():
+        if rg + type_name in types:
+            return kind
+    if rg + "SafeguardingPartnership" in types:
+        return "partnership"
+    if str(SKOS.ConceptScheme) in types:
+        return "scheme"
     return "entity"
+
+
+# The parts of a review that have pages of their own, by page kind.
+PART_TYPES = {"child": "Child", "learning": "LearningPoint", "recommendation": "Recommendation",
+              "report": "ReportDocument"}
+# Page kinds that show accounts of what happened to children: they carry the helpline notice.
+CASE_CONTENT_KINDS = frozenset({"review", "locality", "agency", "concept", "partnership",
+                                *PART_TYPES})
 
 
 

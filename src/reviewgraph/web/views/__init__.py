@@ -29,9 +29,16 @@ from markupsafe import Markup
 
 from reviewgraph.store import PageSource
 from reviewgraph.web.page_queries import WEB_DIR
-from reviewgraph.web.render import TEMPLATE_GLOBALS, script_json
+from reviewgraph.web.render import (
+    TEMPLATE_GLOBALS,
+    curie,
+    date_in_words,
+    number,
+    script_json,
+)
 from reviewgraph.web.site import Site
 from reviewgraph.web.views import (
+    directories,
     downloads,
     entities,
     home,
@@ -45,6 +52,7 @@ from reviewgraph.web.views.common import (
     site_links,
     template_context,
 )
+from reviewgraph.web.views.directories import DIRECTORIES
 
 ROUTES: list[tuple[str, Any]] = [
     ("/", home.home),
@@ -52,6 +60,8 @@ ROUTES: list[tuple[str, Any]] = [
     ("/id/<path:local>", entities.thing),
     ("/page/<path:local>", entities.page),
     ("/data/<path:local>", entities.data),
+    # Directories, before /page/<path>: /page/theme/ lists every theme (not a 404).
+    (f"/page/<any({','.join(DIRECTORIES)}):kind>/", directories.directory),
     ("/def/", ontology.ontology_term),
     ("/def/<term>", ontology.ontology_term),
     ("/ontology", ontology.ontology),
@@ -89,6 +99,10 @@ def create_blueprint() -> Blueprint:
                    static_folder="static", static_url_path="/static/pages")
     for rule, view in ROUTES:
         bp.add_url_rule(rule, view_func=view)
+
+    bp.add_app_template_filter(number, "number")
+    bp.add_app_template_filter(date_in_words, "date_words")
+    bp.add_app_template_filter(curie, "curie")
 
     @bp.app_template_filter("script_json")
     def _script_json(data: Any) -> Markup:

@@ -14,9 +14,17 @@ from reviewgraph.web.render import HELPLINE
 from reviewgraph.web.site import Site
 
 SITE_EXTENSION = "reviewgraph.pages"
-NAVIGATION = [("pages.home", "Home"), ("pages.reviews", "Reviews"),
-              ("insights.index", "Insights"), ("pages.data_page", "Data"),
-              ("pages.ontology", "Ontology"), ("pages.shapes", "Shapes")]
+# The site menu: (endpoint, its arguments, label).
+NAVIGATION: list[tuple[str, dict[str, Any], str]] = [
+    ("pages.home", {}, "Home"), ("pages.reviews", {}, "Reviews"),
+    ("insights.index", {}, "Insights"),
+    ("pages.directory", {"kind": "theme"}, "Themes"),
+    ("pages.directory", {"kind": "keyword"}, "Keywords"),
+    ("pages.directory", {"kind": "agency"}, "Agencies"),
+    ("pages.directory", {"kind": "locality"}, "Places"),
+    ("pages.directory", {"kind": "partnership"}, "Partnerships"),
+    ("pages.data_page", {}, "Data"), ("pages.ontology", {}, "Ontology"),
+    ("pages.shapes", {}, "Shapes")]
 _CURRENT = ' aria-current="page"'
 
 
@@ -33,13 +41,16 @@ def template_context() -> dict[str, Any]:
 def navigation() -> Markup:
     """The site menu, the current page marked (made once per root and page type)."""
     site = current_site()
-    key = ("navigation", request.script_root, request.endpoint or "")
+    here = request.endpoint or ""
+    kind = str((request.view_args or {}).get("kind", "")) if here == "pages.directory" else ""
+    key = ("navigation", request.script_root, here, kind)
     found = site.fragments.get(key)
     if found is None:
-        items = [f'        <li><a href="{escape(url_for(endpoint))}"'
-                 f'{_CURRENT if endpoint == request.endpoint else ""}>{label}</a></li>\n'
-                 for endpoint, label in NAVIGATION]
-        query_page = request.endpoint == "query_page.query_page"
+        items = [f'        <li><a href="{escape(url_for(endpoint, **args))}"'
+                 f'{_CURRENT if endpoint == here and args.get("kind", "") == kind else ""}>'
+                 f"{label}</a></li>\n"
+                 for endpoint, args, label in NAVIGATION]
+        query_page = here == "query_page.query_page"
         items.append(f'        <li><a href="{escape(request.script_root)}/sparql"'
                      f'{_CURRENT if query_page else ""}>SPARQL</a></li>\n')
         found = Markup("<ul>\n" + "".join(items) + "      </ul>")

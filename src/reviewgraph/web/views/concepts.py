@@ -38,6 +38,7 @@ def partnerships(site: Site, iri: str, links: Backlinks) -> list[dict[str, Any]]
     return [site.value_view(s["subject"], s.get("label"))
             for s in site.cached_select("entity-backlinks", iri, covers, 20, 0)]
 
+
 def subset_context(site: Site, value: FacetValue | None, kind: str) -> dict[str, Any]:
     if value is None:
         return {"reviews": None, "year_counts": None, "cooccurring": None}
@@ -51,7 +52,7 @@ def subset_context(site: Site, value: FacetValue | None, kind: str) -> dict[str,
         cooccurring = {
             facet: [(review_value(site, v), n)
                     for v, n in collection.cooccurring_with(value, facet)]
-            for facet in ("theme", "keyword")}
+            for facet in COOCCURRING}
     return {
         "reviews": [entry_view(site, e) for e in entries],
         "reviews_total": value.count,
@@ -61,7 +62,27 @@ def subset_context(site: Site, value: FacetValue | None, kind: str) -> dict[str,
         + urlencode({value.facet: value.key}),
         "year_counts": chart,
         "cooccurring": cooccurring,
+        "cooccurring_more": {facet: more_values(site, value, facet) for facet in COOCCURRING},
     }
+
+
+COOCCURRING = ("theme", "keyword")
+SHOWN = 10  # values a co-occurrence list or profile shows
+
+
+def more_values(site: Site, value: FacetValue, facet: str) -> dict[str, Any] | None:
+    """How many more values of `facet` the reviews of `value` have than a list of SHOWN
+    shows, and a link to all of them (the reviews index, that facet in full); None if none."""
+    collection = site.collection
+    total = len(collection.cooccurring(value.members, facet, value, len(collection.reviews)
+                                       + len(collection.facets.get(facet, {})),
+                                       value.positions))
+    if total <= SHOWN:
+        return None
+    params: dict[str, Any] = {value.facet: value.key, "more": facet}
+    return {"count": total - SHOWN, "total": total,
+            "href": url_for("pages.reviews", **params) + f"#facet-{facet}"}
+
 
 def locality_profile(site: Site, value: FacetValue | None) -> dict[str, Any] | None:
     if value is None:

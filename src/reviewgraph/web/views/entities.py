@@ -25,10 +25,13 @@ from reviewgraph.web.linkeddata import (
     split_suffix,
 )
 from reviewgraph.web.site import (
+    CASE_CONTENT_KINDS,
+    PART_TYPES,
     Description,
     Site,
     backlinks,
     describe,
+    in_words,
     own_label,
     page_kind,
     serialisation_prefixes,
@@ -50,6 +53,9 @@ from reviewgraph.web.views.concepts import (
     partnerships,
     subset_context,
 )
+from reviewgraph.web.views.directories import concept_list
+from reviewgraph.web.views.partnerships import partnership_context
+from reviewgraph.web.views.parts import part_context
 from reviewgraph.web.views.review_page import REVIEW_SHOWN, review_context, review_jsonld
 
 
@@ -128,63 +134,92 @@ def build_entity_page(local: str, iri: str) -> Response:
     kind = page_kind(iri, description, site)
     name = site.label(iri, own_label(description))
     via = request.args.get("via")
+    types = [site.value_view(v, label) for v, label in description.all(str(RDF.type))]
     context: dict[str, Any] = {
         "iri": iri, "local": local, "kind": kind, "name": name,
         "title": name,
-        "types": [site.value_view(v, label) for v, label in
-                  description.all(str(RDF.type))],
+        "types": [view for view in types if in_words(view)],
+        "all_types": types,
         "alternates": alternates_for(site, local),
         "backlinks": backlinks(site, iri, via, positive_int("from")),
         "via": via,
+        # Pages written for people keep every statement under "Data and identifiers".
+        "written": kind != "entity",
+        "case_content": kind in CASE_CONTENT_KINDS,
     }
-    queries = [("What this page says about it", "entity-describe", iri),
+    queries: list[tuple[str, str, str | None]] = [
+        ("What this page says about it", "entity-describe", iri),
                ("What links to it", "entity-backlink-counts", iri)]
     extra_jsonld: dict[str, Any] = {}
     skip: set[str] = set()
-    collection = site.collection
     if kind == "review":
         context.update(review_context(site, iri, description))
         skip |= REVIEW_SHOWN
         queries.insert(1, ("Its children, learning, recommendations and source",
                            "review-parts", iri))
-        entry = collection.by_iri.get(iri)
-        extra_jsonld = review_jsonld(site, description, entry)
+        extra_jsonld = review_jsonld(site, description, site.collection.by_iri.get(iri))
     elif kind in ("locality", "agency", "concept"):
-        facet_value = collection.any_value_for_iri(iri)
-        context.update(subset_context(site, facet_value, kind))
-        if kind == "locality":
-            context["profile"] = locality_profile(site, facet_value)
-            queries += [("Its reviews", "locality-reviews", iri),
-                        ("Its theme and keyword profile", "locality-profile", iri)]
-            gss = description.first(RG_IRI + "gssCode")
-            if gss:
-                extra_jsonld["identifier"] = str(gss)
-            context["partnerships"] = partnerships(site, iri, context["backlinks"])
-        else:
-            queries += [("Its reviews", "concept-reviews", iri),
-                        ("Reviews per year", "concept-per-year", iri),
-                        ("Themes and keywords in the same reviews",
-                         "concept-cooccurring", iri)]
-        if kind == "agency":
-            recs = site.cached_select("agency-recommendations", iri)
-            context["recommendations"] = [
-                {"text": str(r["text"] or ""), "href": site.href(str(r["recommendation"])),
-                 "review": site.value_view(r["review"], r.get("reviewLabel")),
-                 "year": str(r["year"]), "named": str(r.get("relation")) == "named"}
-                for r in recs]
-            context["acronyms"] = [str(v) for v, _ in description.all(str(SKOS.altLabel))]
-            queries.insert(1, ("Recommendations addressed to it",
-                               "agency-recommendations", iri))
-        context["concept"] = concept_context(site, description)
+        subject_page(site, iri, kind, description, context, extra_jsonld, queries)
         skip |= {str(SKOS.definition), str(SKOS.altLabel), str(SKOS.broader),
                  str(SKOS.narrower), str(SKOS.related)}
-        extra_jsonld.update(concept_jsonld(site, description, kind))
+    elif kind in PART_TYPES:
+        context.update(part_context(site, iri, description))
+        queries.insert(1, ("The review it is part of", "part-review", iri))
+    elif kind == "partnership":
+        context.update(partnership_context(site, iri, description))
+        queries.insert(1, ("Its reviews", "partnership-reviews", iri))
+    elif kind == "scheme":
+        context["concepts"] = concept_list(site, site.cached_select("scheme-concepts", iri),
+                                           None)
+        context["concept"] = concept_context(site, description)
+        queries.insert(1, ("Its concepts", "scheme-concepts", iri))
     context["facts"] = statements(site, description, skip)
     context["jsonld"] = page_jsonld(site, kind, iri, name, description, extra_jsonld)
     context["queries"] = query_links(site, *queries)
-    template = {"review": "review.html", "locality": "locality.html",
-                "agency": "agency.html", "concept": "concept.html"}.get(kind, "entity.html")
+    template = TEMPLATES.get(kind, "part.html" if kind in PART_TYPES else "entity.html")
     return render(template, **context)
+
+
+TEMPLATES = {"review": "review.html", "locality": "locality.html", "agency": "agency.html",
+             "concept": "concept.html", "partnership": "partnership.html",
+             "scheme": "scheme.html"}
+
+
+def subject_page(site: Site, iri: str, kind: str, description: Description,
+                 context: dict[str, Any], extra_jsonld: dict[str, Any],
+                 queries: list[tuple[str, str, str | None]]) -> None:
+    """Fill in a locality's, agency's or concept's page (its reviews and what goes with
+    them), and the queries behind it."""
+    facet_value = site.collection.any_value_for_iri(iri)
+    context.update(subset_context(site, facet_value, kind))
+    if kind == "locality":
+        context["profile"] = locality_profile(site, facet_value)
+        queries += [("Its reviews", "locality-reviews", iri),
+                    ("Its theme and keyword profile", "locality-profile", iri)]
+        gss = description.first(RG_IRI + "gssCode")
+        if gss:
+            extra_jsonld["identifier"] = str(gss)
+        context["partnerships"] = partnerships(site, iri, context["backlinks"])
+    else:
+        queries += [("Its reviews", "concept-reviews", iri),
+                    ("Reviews per year", "concept-per-year", iri),
+                    ("Themes and keywords in the same reviews",
+                     "concept-cooccurring", iri)]
+    if kind == "agency":
+        recs = site.cached_select("agency-recommendations", iri)
+        context["recommendations"] = [
+            {"text": str(r["text"] or ""), "href": site.href(str(r["recommendation"])),
+             "review": site.value_view(r["review"], r.get("reviewLabel")),
+             "year": str(r["year"]), "named": str(r.get("relation")) == "named"}
+            for r in recs]
+        # The query keeps the newest hundred: say how many of each relation there are.
+        linked = dict(site.backlink_counts(iri))
+        context["recommendation_totals"] = {"addressed": linked.get(RG_IRI + "addressedTo", 0),
+                                            "named": linked.get(RG_IRI + "namesAgency", 0)}
+        context["acronyms"] = [str(v) for v, _ in description.all(str(SKOS.altLabel))]
+        queries.insert(1, ("Recommendations addressed to it", "agency-recommendations", iri))
+    context["concept"] = concept_context(site, description)
+    extra_jsonld.update(concept_jsonld(site, description, kind))
 
 
 # --- JSON-LD for pages (schema.org) ---------------------------------------------------------

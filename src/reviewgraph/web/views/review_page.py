@@ -117,9 +117,11 @@ def review_context(site: Site, iri: str, description: Description) -> dict[str, 
         **provenance,
         "title_text": str(description.first(str(DCTERMS.title)) or ""),
         "year": description.first(RG_IRI + "year"),
+        "issued": description.first(str(DCTERMS.issued)),  # 2024-02: "February 2024"
         "summary": description.first(str(DCTERMS.abstract)),
         "background": description.first(RG_IRI + "background"),
         "locality": views(RG_IRI + "locality"),
+        "place": place_as_written(description, views(RG_IRI + "locality")),
         "partnership": views(RG_IRI + "partnership"),
         "places": views(RG_IRI + "mentionsPlace"),
         "keywords": views(str(DCTERMS.subject)),
@@ -130,6 +132,18 @@ def review_context(site: Site, iri: str, description: Description) -> dict[str, 
         "incident": incident, "sources": sources, "reports": reports, "related": related,
         "show_helpline": True,
     }
+
+
+def place_as_written(description: Description, localities: list[dict[str, Any]]
+                     ) -> str | None:
+    """The place as the review names it ("West Glamorgan") when that is not simply its one
+    locality: the page then names it so, with its areas beneath."""
+    written = description.first(RG_IRI + "localityAsWritten")
+    if written is None:
+        return None
+    if len(localities) == 1 and localities[0]["label"] == str(written):
+        return None
+    return str(written)
 
 
 def review_jsonld(site: Site, description: Description, entry: ReviewEntry | None
