@@ -796,9 +796,11 @@ class _RecordingDict(dict):
     def __init__(self) -> None:
         super().__init__()
         self.given: dict[str, set] = {}
+        self.touched: set[str] = set()  # the keys given a value while reading one page
 
     def __setitem__(self, key: str, value: object) -> None:
         self.given.setdefault(key, set()).add(value)
+        self.touched.add(key)
         super().__setitem__(key, value)
 
 
@@ -818,6 +820,9 @@ class ChunkGraph:
     locality_values: dict[str, set]
     warnings: list[Problem]
     identities: Identities | None = None
+    # Per page, the locality names its records gave a value (a page lists the names its
+    # records name that were given one by then, on this page or before it).
+    touched: dict[str, set[str]] = field(default_factory=dict)
 
 
 def build_chunk_graph(
@@ -833,11 +838,13 @@ def build_chunk_graph(
     builder = _planned_builder(vocabularies, places, agencies, records, captures, titles)
     localities = _RecordingDict()
     builder.localities = localities
+    touched: dict[str, set[str]] = {}
     for record in records:
+        localities.touched = touched.setdefault(record.source.file, set())
         builder.read(record)
     return ChunkGraph(builder.pages, {file: str(iri) for file, iri in builder.sources.items()},
                       builder.reviews, builder.keywords_seen, localities.given,
-                      builder.warnings, builder.identities)
+                      builder.warnings, builder.identities, touched)
 
 
 def build_page_graph(

@@ -183,13 +183,17 @@ def plan_reviews(records: Iterable[Record],
         listing = Listing(record, captures.get(record.source.file, ()))
         groups.setdefault(review_slug(record), []).append(listing)
     identities = Identities([], {})
+    # Each listing's text, made once (a review listed in many captures is compared often).
+    contents: dict[tuple[str, int], str] = {}
     taken = set(groups)
     for key in sorted(groups):
         listings = groups[key]
         if len(listings) == 1:  # most reviews: listed once, nothing to compare
             identities.reviews.append(ReviewPlan(key, [Version(1, listings)]))
             continue
-        clusters = _clusters(sorted(listings, key=lambda item: item.rank), identities)
+        for listing in listings:
+            contents[listing.key] = _content(listing.record)
+        clusters = _clusters(sorted(listings, key=lambda item: item.rank), identities, contents)
         for number, cluster in enumerate(clusters, start=1):
             slug = key
             if number > 1:
@@ -198,7 +202,7 @@ def plan_reviews(records: Iterable[Record],
                     suffix += 1
                 slug = f"{key}-{suffix}"
                 taken.add(slug)
-            plan = _plan(slug, cluster, identities)
+            plan = _plan(slug, cluster, identities, contents)
             plan.key = key
             identities.reviews.append(plan)
     for plan in identities.reviews:
@@ -208,12 +212,13 @@ def plan_reviews(records: Iterable[Record],
     return identities
 
 
-def _clusters(listings: Sequence[Listing], identities: Identities) -> list[list[Listing]]:
+def _clusters(listings: Sequence[Listing], identities: Identities,
+              contents: dict[tuple[str, int], str]) -> list[list[Listing]]:
     """The listings of one slug, by rank, grouped into reviews: each distinct text joins the
     review whose texts are most like it, or starts a new one when none is alike enough."""
     texts: dict[str, list[Listing]] = {}
     for listing in listings:  # texts in order of their first listing
-        texts.setdefault(_content(listing.record), []).append(listing)
+        texts.setdefault(contents[listing.key], []).append(listing)
     clusters: list[list[Listing]] = []
     for text_listings in texts.values():
         first = text_listings[0]
@@ -221,7 +226,7 @@ def _clusters(listings: Sequence[Listing], identities: Identities) -> list[list[
         for cluster in clusters:
             if any(item.record.source.file == first.record.source.file for item in cluster):
                 continue  # a page lists a review once: two entries of one page are two reviews
-            for other in {_content(item.record): item for item in cluster}.values():
+            for other in {contents[item.key]: item for item in cluster}.values():
                 score = similarity(first.record, other.record)
                 if score > best_score:
                     best, best_score, best_match = cluster, score, other
@@ -241,13 +246,14 @@ def _clusters(listings: Sequence[Listing], identities: Identities) -> list[list[
     return clusters
 
 
-def _plan(slug: str, listings: list[Listing], identities: Identities) -> ReviewPlan:
+def _plan(slug: str, listings: list[Listing], identities: Identities,
+          contents: dict[tuple[str, int], str]) -> ReviewPlan:
     """One review's versions: the text of its latest listing wins; earlier differing texts,
     newest first, are conflicts with the winner."""
     listings = sorted(listings, key=lambda item: item.rank)
     by_text: dict[str, list[Listing]] = {}
     for listing in listings:
-        by_text.setdefault(_content(listing.record), []).append(listing)
+        by_text.setdefault(contents[listing.key], []).append(listing)
     ordered = sorted(by_text.values(), key=lambda items: items[-1].rank, reverse=True)
     versions = [Version(number, items) for number, items in enumerate(ordered, start=1)]
     plan = ReviewPlan(slug, versions)
