@@ -65,7 +65,7 @@ from reviewgraph.agencies import AgencyMatcher, default_matcher, word_alternatio
 from reviewgraph.errors import Problem, ReviewGraphError
 from reviewgraph.paths import REFERENCE_DIR
 from reviewgraph.records import Child, Children, Recommendation, Record, SourceRef
-from reviewgraph.sources import Capture, NumberedLine, SourcePage, read_page
+from reviewgraph.sources import Capture, HtmlLineCache, NumberedLine, SourcePage, read_page
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -358,8 +358,10 @@ def parse_file(
     matcher: AgencyMatcher | None = None,
     cache: EntryCache | None = None,
 ) -> ParseResult:
-    """Read and parse one page file (`cache`: entries read before, see EntryCache)."""
-    return parse_page(read_page(path), known_places, matcher, cache)
+    """Read and parse one page file (`cache`: entries and HTML lines read before, see
+    EntryCache)."""
+    return parse_page(read_page(path, cache.html if cache is not None else None),
+                      known_places, matcher, cache)
 
 
 def parse_page(
@@ -1081,6 +1083,7 @@ class EntryCache:
     def __init__(self, limit: int = 20_000) -> None:
         self.limit = limit
         self.hits = 0
+        self.html = HtmlLineCache()  # the pages' HTML lines read before
         self._entries: dict[tuple, tuple[Record, list[Problem]]] = {}
         # What the entries were read with (a record found with other places or another
         # matcher may differ: the cache starts again when either changes).
