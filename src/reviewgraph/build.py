@@ -43,7 +43,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from json.encoder import encode_basestring as _json_text  # json.dumps' own, non-ASCII kept
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
@@ -70,6 +70,9 @@ from reviewgraph.validation import (
     validate_focus,
     validate_triples,
 )
+
+if TYPE_CHECKING:
+    from reviewgraph.parser import EntryCache, ParseResult
 
 TURTLE_FILE = "reviewgraph.ttl"
 NTRIPLES_FILE = "reviewgraph.nt"
@@ -632,19 +635,19 @@ def _parse_pages(page_paths: list[Path], workers: int | None = None) -> list:
 
 
 # A worker process's entry cache (see _worker_cache): one per process, made on first use.
-_WORKER_CACHE: dict[str, object] = {}
+_WORKER_CACHE: dict[str, EntryCache] = {}
 
 
-def _worker_cache() -> object:
+def _worker_cache() -> EntryCache:
     from reviewgraph.parser import EntryCache
 
     return _WORKER_CACHE.setdefault("cache", EntryCache())
 
 
-def _parse_cached(path: Path, known_places: frozenset[str]) -> object:
-    from reviewgraph.parser import EntryCache, parse_file
+def _parse_cached(path: Path, known_places: frozenset[str]) -> ParseResult:
+    from reviewgraph.parser import parse_file
 
-    return parse_file(path, known_places, cache=cast(EntryCache, _worker_cache()))
+    return parse_file(path, known_places, cache=_worker_cache())
 
 
 # --- the parallel build --------------------------------------------------------------------
@@ -862,16 +865,16 @@ def _parse_to_file(path: Path) -> tuple[list[str], int]:
     parsed_dir; the review identities (slugs) its entries list and the page's size, which
     decide the chunk that builds it."""
     from reviewgraph.identity import review_slug
-    from reviewgraph.parser import EntryCache, parse_file
+    from reviewgraph.parser import parse_file
 
     shared = _CHUNK_SHARED["shared"]
-    result = parse_file(path, shared.known_places, cache=cast(EntryCache, _worker_cache()))
+    result = parse_file(path, shared.known_places, cache=_worker_cache())
     _parsed_file(path, cast(str, shared.parsed_dir)).write_bytes(
         pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     return sorted({review_slug(record) for record in result.records}), path.stat().st_size
 
 
-def _parsed(path: Path, shared: _Shared) -> object | None:
+def _parsed(path: Path, shared: _Shared) -> ParseResult | None:
     """The ParseResult the parse step left for the page (the file removed), or None."""
     if shared.parsed_dir is None:
         return None
@@ -966,11 +969,11 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
             try:
                 # Pages are parsed first, so that the pages listing one review (its captures)
                 # can be built in one chunk; a chunk's worker reads its pages' results.
-                found = list(pool.map(_parse_to_file, page_paths,
-                                      chunksize=max(1, len(page_paths) // (4 * workers))))
+                listed = list(pool.map(_parse_to_file, page_paths,
+                                       chunksize=max(1, len(page_paths) // (4 * workers))))
                 lap("parse")
-                chunks = _review_chunks(page_paths, [slugs for slugs, _ in found],
-                                        [page_size for _, page_size in found], count)
+                chunks = _review_chunks(page_paths, [slugs for slugs, _ in listed],
+                                        [page_size for _, page_size in listed], count)
                 for name in pool.map(_chunk_to_file, chunks, itertools.repeat(folder)):
                     results.append(_load_chunk(name))  # while the workers go on
             except BrokenProcessPool as error:  # a worker killed (out of memory?): loudly

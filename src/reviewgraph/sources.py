@@ -447,10 +447,10 @@ class HtmlLineCache:
                 found = self._lines.get((line, before))
                 if found is not None:
                     self.hits += 1
-                    read, after = found
+                    read, state = found
                     parser.lines.extend(NumberedLine(_placed(item.number, number), item.text,
                                                      item.tag, item.links) for item in read)
-                    parser.restore(after, number, number + 1)
+                    parser.restore(state, number, number + 1)
                 else:
                     count = len(parser.lines)
                     parser.feed(line)
