@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from reviewgraph.concepts import slugify
 from reviewgraph.records import Record
@@ -151,6 +151,28 @@ def _content(record: Record) -> str:
     return repr(replace(record, source=None, report_url=None))  # type: ignore[arg-type]
 
 
+# The fields _content reads.
+_CONTENT_FIELDS = tuple(item.name for item in fields(Record)
+                        if item.name not in ("source", "report_url"))
+
+
+def _contents(listings: Iterable[Listing]) -> dict[tuple[str, int], str]:
+    """Each listing's _content, made once for records whose fields are the very same objects
+    (the parser gives an entry repeated word for word in many captures as copies of one
+    record): the same objects say the same. The records are alive here, so their fields'
+    identities are theirs alone."""
+    known: dict[tuple[int, ...], str] = {}
+    contents = {}
+    for listing in listings:
+        record = listing.record
+        same = tuple([id(getattr(record, name)) for name in _CONTENT_FIELDS])
+        content = known.get(same)
+        if content is None:
+            content = known[same] = _content(record)
+        contents[listing.key] = content
+    return contents
+
+
 def _tokens(record: Record) -> frozenset[object]:
     """The account's consecutive word pairs (its one word, if it has only one)."""
     text = record.summary or " ".join(
@@ -184,15 +206,14 @@ def plan_reviews(records: Iterable[Record],
         groups.setdefault(review_slug(record), []).append(listing)
     identities = Identities([], {})
     # Each listing's text, made once (a review listed in many captures is compared often).
-    contents: dict[tuple[str, int], str] = {}
+    contents = _contents(listing for listings in groups.values() if len(listings) > 1
+                         for listing in listings)
     taken = set(groups)
     for key in sorted(groups):
         listings = groups[key]
         if len(listings) == 1:  # most reviews: listed once, nothing to compare
             identities.reviews.append(ReviewPlan(key, [Version(1, listings)]))
             continue
-        for listing in listings:
-            contents[listing.key] = _content(listing.record)
         clusters = _clusters(sorted(listings, key=lambda item: item.rank), identities, contents)
         for number, cluster in enumerate(clusters, start=1):
             slug = key
