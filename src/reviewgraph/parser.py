@@ -54,10 +54,11 @@ with file and line.
 
 from __future__ import annotations
 
+import copy
 import csv
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -417,7 +418,8 @@ def parse_lines(
             record = _read_entry(entry, file, places, agency_matcher, problems)
         else:
             record = cache.read(entry, file, places, agency_matcher, problems)
-        record.source = replace(record.source, page_lines=page_lines)
+        source = record.source
+        record.source = SourceRef(source.file, source.first_line, source.last_line, page_lines)
         records.append(record)
     return ParseResult(records, problems)
 
@@ -1116,7 +1118,9 @@ class EntryCache:
         problems.extend(Problem(problem.message, file,
                                 None if problem.line is None else problem.line + shift,
                                 problem.entity) for problem in own)
-        return replace(record, source=SourceRef(file, first, record.source.last_line + shift))
+        record = copy.copy(record)  # (dataclasses.replace would check every field again)
+        record.source = SourceRef(file, first, record.source.last_line + shift)
+        return record
 
 
 @dataclass

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
@@ -160,7 +161,7 @@ def read_page(path: str | Path, cache: HtmlLineCache | None = None) -> SourcePag
             base = captures[-1].url
             lines = [line if not line.links else NumberedLine(
                 line.number, line.text, line.tag,
-                tuple((text, urljoin(base, href)) for text, href in line.links))
+                tuple((text, _joined(base, href)) for text, href in line.links))
                 for line in lines]
     else:
         lines = text_lines(text)
@@ -169,6 +170,12 @@ def read_page(path: str | Path, cache: HtmlLineCache | None = None) -> SourcePag
         raise ReviewGraphError(f"{file}: the page has no readable text")
     return SourcePage(file=file, encoding=encoding, is_html=is_html, lines=lines, title=title,
                       captures=captures)
+
+
+@lru_cache(maxsize=65_536)
+def _joined(base: str, href: str) -> str:
+    """urljoin, kept: the captures of a page repeat its links."""
+    return urljoin(base, href)
 
 
 # --- folders and sidecars ---------------------------------------------------------------------
@@ -278,13 +285,12 @@ class _BlockTextParser(HTMLParser):
         offsets from it (see _moved)."""
         if self.rawdata or self.cdata_elem is not None:
             return None
-
-        def at(number: int | None) -> int | None:
-            return number if line is None or number is None else _moved(number, line)
-
-        return (tuple(self._parts), at(self._line), self._tag,
-                tuple((tag, at(number)) for tag, number in self._block_stack),
-                tuple(self._skip_stack), self._skip_depth, tuple(self._links),
+        number, stack = self._line, tuple(self._block_stack)
+        if line is not None:
+            number = None if number is None else _moved(number, line)
+            stack = tuple([(tag, _moved(at, line)) for tag, at in stack])
+        return (tuple(self._parts), number, self._tag, stack, tuple(self._skip_stack),
+                self._skip_depth, tuple(self._links),
                 None if self._link is None else (self._link[0], tuple(self._link[1])),
                 self._in_title, tuple(self._title_parts), self.title)
 
