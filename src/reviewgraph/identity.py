@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 
 from reviewgraph.concepts import slugify
 from reviewgraph.records import Record
@@ -146,31 +146,32 @@ class Identities:
     conflicts: list[dict] = field(default_factory=list)
 
 
-def _content(record: Record) -> str:
-    """What a record says, without where it was read (nor the report's address)."""
-    return repr(replace(record, source=None, report_url=None))  # type: ignore[arg-type]
-
-
-# The fields _content reads.
+# What a record says: every field but where it was read (and the report's address, which text
+# pages cannot give).
 _CONTENT_FIELDS = tuple(item.name for item in fields(Record)
                         if item.name not in ("source", "report_url"))
 
 
-def _contents(listings: Iterable[Listing]) -> dict[tuple[str, int], str]:
-    """Each listing's _content, made once for records whose fields are the very same objects
-    (the parser gives an entry repeated word for word in many captures as copies of one
-    record): the same objects say the same. The records are alive here, so their fields'
-    identities are theirs alone."""
-    known: dict[tuple[int, ...], str] = {}
-    contents = {}
+def _same_text(a: Record, b: Record) -> bool:
+    return all(getattr(a, name) == getattr(b, name) for name in _CONTENT_FIELDS)
+
+
+def _texts(listings: Iterable[Listing]) -> dict[tuple[str, int], int]:
+    """Each listing's text, as a number: listings with the same number say the same (every
+    field but where they were read is equal). Compared field by field, never written out: a
+    review listed in many captures has many copies of one text."""
+    texts: dict[tuple, list[tuple[Record, int]]] = {}
+    numbers: dict[tuple[str, int], int] = {}
+    distinct = 0
     for listing in listings:
         record = listing.record
-        same = tuple([id(getattr(record, name)) for name in _CONTENT_FIELDS])
-        content = known.get(same)
-        if content is None:
-            content = known[same] = _content(record)
-        contents[listing.key] = content
-    return contents
+        alike = texts.setdefault((record.title, record.year, record.month, record.summary), [])
+        number = next((n for other, n in alike if _same_text(other, record)), None)
+        if number is None:
+            number, distinct = distinct, distinct + 1
+            alike.append((record, number))
+        numbers[listing.key] = number
+    return numbers
 
 
 def _tokens(record: Record) -> frozenset[object]:
@@ -206,8 +207,8 @@ def plan_reviews(records: Iterable[Record],
         groups.setdefault(review_slug(record), []).append(listing)
     identities = Identities([], {})
     # Each listing's text, made once (a review listed in many captures is compared often).
-    contents = _contents(listing for listings in groups.values() if len(listings) > 1
-                         for listing in listings)
+    contents = _texts(listing for listings in groups.values() if len(listings) > 1
+                      for listing in listings)
     taken = set(groups)
     for key in sorted(groups):
         listings = groups[key]
@@ -234,10 +235,10 @@ def plan_reviews(records: Iterable[Record],
 
 
 def _clusters(listings: Sequence[Listing], identities: Identities,
-              contents: dict[tuple[str, int], str]) -> list[list[Listing]]:
+              contents: dict[tuple[str, int], int]) -> list[list[Listing]]:
     """The listings of one slug, by rank, grouped into reviews: each distinct text joins the
     review whose texts are most like it, or starts a new one when none is alike enough."""
-    texts: dict[str, list[Listing]] = {}
+    texts: dict[int, list[Listing]] = {}
     for listing in listings:  # texts in order of their first listing
         texts.setdefault(contents[listing.key], []).append(listing)
     clusters: list[list[Listing]] = []
@@ -268,11 +269,11 @@ def _clusters(listings: Sequence[Listing], identities: Identities,
 
 
 def _plan(slug: str, listings: list[Listing], identities: Identities,
-          contents: dict[tuple[str, int], str]) -> ReviewPlan:
+          contents: dict[tuple[str, int], int]) -> ReviewPlan:
     """One review's versions: the text of its latest listing wins; earlier differing texts,
     newest first, are conflicts with the winner."""
     listings = sorted(listings, key=lambda item: item.rank)
-    by_text: dict[str, list[Listing]] = {}
+    by_text: dict[int, list[Listing]] = {}
     for listing in listings:
         by_text.setdefault(contents[listing.key], []).append(listing)
     ordered = sorted(by_text.values(), key=lambda items: items[-1].rank, reverse=True)
