@@ -215,6 +215,7 @@ class _Builder:
         self.captures: dict[str, tuple[Capture, ...]] = {}  # source file -> its captures
         self.titles: dict[str, str] = {}  # source file -> the page's title
         self._theme_matches: dict[tuple[URIRef, str], Literal] = {}  # see theme_match()
+        self._capture_iris: dict[Capture, URIRef] = {}  # see capture_iri()
 
     def seed(self, contents: dict[str, str], sources: dict[str, str]) -> None:
         """Know the reviews (IRI -> fingerprint) and source pages (file name -> page IRI) of
@@ -335,10 +336,15 @@ class _Builder:
 
     def capture_iri(self, capture: Capture) -> URIRef:
         """{base}capture/{archive}-{time}-{hash of the address}: one capture of an address
-        by an archive at a time, whatever page file holds its body."""
-        stamp = re.sub(r"\D", "", capture.capture_time)
-        digest = hashlib.sha256(capture.url.encode("utf-8")).hexdigest()[:10]
-        return self.iri("capture", f"{slugify(capture.archive) or 'archive'}-{stamp}-{digest}")
+        by an archive at a time, whatever page file holds its body (made once: every review
+        a capture lists links to it)."""
+        node = self._capture_iris.get(capture)
+        if node is None:
+            stamp = re.sub(r"\D", "", capture.capture_time)
+            digest = hashlib.sha256(capture.url.encode("utf-8")).hexdigest()[:10]
+            node = self._capture_iris[capture] = self.iri(
+                "capture", f"{slugify(capture.archive) or 'archive'}-{stamp}-{digest}")
+        return node
 
     def source_extract(self, review: URIRef, record: Record, derived: bool = True) -> URIRef:
         page = self.source_page(record.source.file)
