@@ -1082,7 +1082,7 @@ class EntryCache:
     moved to its own file and lines. The records share their (never modified) lists. Bounded
     (emptied when full), so memory does not grow with the corpus."""
 
-    def __init__(self, limit: int = 20_000) -> None:
+    def __init__(self, limit: int = 10_000) -> None:
         self.limit = limit
         self.hits = 0
         self.html = HtmlLineCache()  # the pages' HTML lines read before

@@ -433,7 +433,7 @@ class HtmlLineCache:
     the line numbers of what the line itself opened: those are taken from the cache, moved to
     where the line is now. Bounded (emptied when full)."""
 
-    def __init__(self, limit: int = 200_000) -> None:
+    def __init__(self, limit: int = 50_000) -> None:
         self.limit = limit
         self.hits = 0
         self._lines: dict[tuple[str, tuple], tuple[tuple[NumberedLine, ...], tuple]] = {}
