@@ -376,11 +376,51 @@ def test_parallel_build_catches_a_violation_on_any_page(
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the parallel build forks")
-def test_parallel_build_falls_back_when_pages_share_a_review(
+def test_parallel_build_keeps_the_pages_of_a_review_in_one_chunk(
         tmp_path: Path, parallel_outcomes: list[str]) -> None:
-    # The same review on the first and the last page: the last page only adds a source
-    # extract to it, which a chunk built on its own cannot know; the build notices and
-    # builds in one process, with the same result as asked for that way.
+    # The same review on the first and the last page (as the captures of a listing hold it):
+    # the two pages are built in one chunk, so the parallel build applies, with the files
+    # of the one-process build.
+    pages = _many_pages(tmp_path)
+    pages[-1].write_text(pages[-1].read_text(encoding="utf-8")
+                         + GOOD_PAGE.replace("Child Z", "Child Aa"), encoding="utf-8")
+    report = build(pages, tmp_path / "parallel", workers=2)
+    assert parallel_outcomes == ["built"] and report.fallback is None
+    build(pages, tmp_path / "one", workers=1)
+    assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "one")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the parallel build forks")
+def test_a_page_names_the_localities_given_a_value_in_another_chunk_before_it(
+        tmp_path: Path, parallel_outcomes: list[str]) -> None:
+    # b.txt names Kent only in an earlier listing of a review that c.txt lists last (no
+    # locality is resolved for it there); a.txt, in another chunk, resolved Kent before it:
+    # b.txt lists Kent among its localities, as in the one-process build.
+    devon = GOOD_PAGE.replace("Kent", "Devon").replace("Child Z", "Child Y")
+    pages = [page(tmp_path, "a.txt", GOOD_PAGE.replace("Child Z", "Child X")),
+             page(tmp_path, "b.txt", devon + GOOD_PAGE),
+             page(tmp_path, "c.txt", GOOD_PAGE)]
+    build(pages, tmp_path / "parallel", workers=2)
+    assert parallel_outcomes == ["built"]
+    build(pages, tmp_path / "one", workers=1)
+    assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "one")
+    states = json.loads((tmp_path / "one" / "pages.json").read_text(encoding="utf-8"))
+    b_localities = next(state["localities"] for state in states["pages"]
+                        if state["file"].endswith("b.txt"))
+    assert set(b_localities) == {"Devon", "Kent"}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the parallel build forks")
+def test_parallel_build_falls_back_when_pages_share_a_review(
+        tmp_path: Path, parallel_outcomes: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Were the pages listing one review built in different chunks (here every page is a chunk
+    # of its own), the last page would only add a source extract to the review, which a
+    # chunk built on its own cannot know; the build notices and builds in one process, with
+    # the same result as asked for that way.
+    import reviewgraph.build as build_module
+
+    monkeypatch.setattr(build_module, "_review_chunks",
+                        lambda paths, slugs, sizes, count: [[path] for path in paths])
     pages = _many_pages(tmp_path)
     pages[-1].write_text(pages[-1].read_text(encoding="utf-8")
                          + GOOD_PAGE.replace("Child Z", "Child Aa"), encoding="utf-8")
@@ -524,7 +564,8 @@ def test_a_harvest_build_is_the_same_whatever_order_its_pages_come_in(
 def test_a_harvest_builds_the_same_the_parallel_way(tmp_path: Path, harvest_build: Path,
                                                    parallel_outcomes: list[str]) -> None:
     build([HARVEST], tmp_path / "parallel", workers=2)
-    assert parallel_outcomes == ["_Fallback"]  # one review on several pages
+    # One review on several pages: they are built in one chunk, the parallel way.
+    assert parallel_outcomes == ["built"]
     assert snapshot(tmp_path / "parallel") == snapshot(harvest_build)
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from reviewgraph.errors import ReviewGraphError
 from reviewgraph.parser import (
+    EntryCache,
     Heading,
     child_pseudonyms,
     classify_label,
@@ -1042,3 +1043,36 @@ def test_html_report_links_give_the_report_document_address(tmp_path: Path) -> N
 def test_text_pages_have_no_report_link() -> None:
     record = parse_file(PAGES / "harvested-shapes.txt").records[2]
     assert record.report_type == "overview report" and record.report_url is None
+
+
+# --- the entry cache (many captures of one page) ---------------------------------------------
+def test_entries_read_again_from_the_cache_give_what_reading_them_gives(tmp_path):
+    """Each made-up page of PAGES parsed twice through one cache, the second time moved down
+    and under another file name (as a later capture of a listing holds its entries), gives
+    the records and warnings each page gives parsed on its own; the cache read the repeated
+    entries once."""
+    cache = EntryCache()
+    names = sorted(path.name for path in PAGES.glob("*.txt")) + ["bad/truncated-entry.txt",
+                                                                  "bad/no-keywords.txt"]
+    for name in names:
+        text = (PAGES / name).read_text(encoding="utf-8")
+        moved = tmp_path / f"later-{Path(name).name}"
+        moved.write_text("Case reviews update\n\n\n" + text, encoding="utf-8")
+        for path in (PAGES / name, moved, PAGES / name):
+            cached, alone = parse_file(path, PLACES, cache=cache), parse_file(path, PLACES)
+            assert [r.to_json() for r in cached.records] == \
+                [r.to_json() for r in alone.records], path
+            assert cached.problems == alone.problems, path
+    entries = sum(len(parse_file(PAGES / name, PLACES).records) for name in names)
+    assert cache.hits == 2 * entries  # every entry read once, then found twice
+
+
+def test_an_entry_differing_in_one_line_is_read_again():
+    first = _lines("2021 – Devon - Child Q", "A boy died.", "Keywords: neglect")
+    changed = _lines("2021 – Devon - Child Q", "A boy died in 2020.", "Keywords: neglect")
+    spaced = [first[0], first[1], NumberedLine(5, first[2].text)]
+    cache = EntryCache()
+    for lines in (first, changed, spaced):
+        assert parse_lines(lines, "p.txt", PLACES, cache=cache).records == \
+            parse_lines(lines, "p.txt", PLACES).records
+    assert cache.hits == 0

@@ -11,7 +11,15 @@ import pytest
 
 from reviewgraph.errors import ReviewGraphError
 from reviewgraph.paths import SOURCES_DIR
-from reviewgraph.sources import NumberedLine, html_lines, page_files, read_captures, read_page
+from reviewgraph.sources import (
+    HtmlLineCache,
+    NumberedLine,
+    _parse_html,
+    html_lines,
+    page_files,
+    read_captures,
+    read_page,
+)
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 SAMPLE = SOURCES_DIR / "nspcc-new-in-the-collection-2025.txt"
@@ -201,3 +209,40 @@ def test_bad_sidecars_are_errors_naming_the_file(tmp_path, sidecar, message):
 
 def test_a_page_without_a_sidecar_has_no_captures():
     assert read_captures(SAMPLE) == () and read_page(SAMPLE).captures == ()
+
+
+# --- the HTML line cache (many captures of one page) -----------------------------------------
+CAPTURE_HEAD = ("<!DOCTYPE html>\n<html><head><title>Case reviews\n published</title>\n"
+                "<script>var s = '<p>';\n</script></head>\n<body><nav><a href=\"/\">Home</a>"
+                "</nav>\n<main>\n<h1>Case reviews</h1>\n")
+CAPTURE_ENTRIES = [
+    "<h3>2023 &ndash; Kent - Child Q</h3>\n<p>A made-up account\nover two lines.</p>\n"
+    "<p><a href=\"report-q.pdf\">Read the\noverview report</a></p>\n",
+    "<h3>2024 – Devon - Child R</h3>\n<ul><li>one</li>\n<li>two</li></ul>\n<p>Text &amp; more"
+    "\n</p><!-- a\ncomment -->\n<p>Keywords: neglect</p>\n",
+    "<div><p>Open <strong>across\n</strong>lines</div>\n<p>Last</p>\n",
+]
+
+
+def test_html_lines_read_again_from_the_cache_give_what_reading_the_page_gives(tmp_path):
+    """Made-up captures of one page as it grows (entries added above and below, the rest
+    moved down) read through one cache give the lines and title each gives read alone."""
+    cache = HtmlLineCache()
+    captures = [[0], [0, 1], [1, 0, 2], [2, 1, 0], [0, 1, 2]]
+    for number, entries in enumerate(captures):
+        page = tmp_path / f"capture-{number}.html"
+        page.write_text(CAPTURE_HEAD + "".join(CAPTURE_ENTRIES[e] for e in entries)
+                        + "</main></body></html>\n", encoding="utf-8")
+        assert read_page(page, cache) == read_page(page), page.name
+    assert read_page(page).title == "Case reviews"
+    assert cache.hits > 20
+
+
+def test_the_title_is_the_same_however_the_page_is_fed():
+    for html in ("<title>Case\nreviews</title><p>x</p>", "<title>\n</title><h1>y</h1>",
+                 "<title><script>s</script>later</title>", "<title>A<!-- c -->B</title>"):
+        cache = HtmlLineCache()
+        fed_whole = _parse_html(html)
+        assert (_parse_html(html, cache).title, _parse_html(html, cache).title) == \
+            (fed_whole.title, fed_whole.title)
+        assert _parse_html(html, cache).lines == fed_whole.lines

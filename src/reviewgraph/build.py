@@ -43,7 +43,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from json.encoder import encode_basestring as _json_text  # json.dumps' own, non-ASCII kept
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
@@ -70,6 +70,9 @@ from reviewgraph.validation import (
     validate_focus,
     validate_triples,
 )
+
+if TYPE_CHECKING:
+    from reviewgraph.parser import EntryCache, ParseResult
 
 TURTLE_FILE = "reviewgraph.ttl"
 NTRIPLES_FILE = "reviewgraph.nt"
@@ -613,27 +616,49 @@ PARALLEL_PARSE_FROM_BYTES = 2_000_000
 
 def _parse_pages(page_paths: list[Path], workers: int | None = None) -> list:
     """Each page's ParseResult, in page order; pages are parsed in forked worker processes
-    (one per core) when there are several large ones."""
-    from reviewgraph.parser import load_known_places, parse_file
+    (one per core) when there are several large ones. Each process keeps an EntryCache, so an
+    entry listed word for word in many captures is read once per process."""
+    from reviewgraph.parser import EntryCache, load_known_places, parse_file
 
     known_places = load_known_places()
     size = sum(path.stat().st_size for path in page_paths if path.is_file())
     workers = workers or os.cpu_count() or 1
     if (len(page_paths) < 2 or workers < 2 or size < PARALLEL_PARSE_FROM_BYTES
             or "fork" not in multiprocessing.get_all_start_methods()):
-        return [parse_file(page, known_places) for page in page_paths]
+        cache = EntryCache()
+        return [parse_file(page, known_places, cache=cache) for page in page_paths]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(workers, len(page_paths)),
                              mp_context=context) as pool:
-        return list(pool.map(parse_file, page_paths, [known_places] * len(page_paths),
+        return list(pool.map(_parse_cached, page_paths, [known_places] * len(page_paths),
                              chunksize=max(1, len(page_paths) // (4 * workers))))
+
+
+# A worker process's entry cache (see _worker_cache): one per process, made on first use.
+_WORKER_CACHE: dict[str, EntryCache] = {}
+
+
+def _worker_cache() -> EntryCache:
+    from reviewgraph.parser import EntryCache
+
+    return _WORKER_CACHE.setdefault("cache", EntryCache())
+
+
+def _parse_cached(path: Path, known_places: frozenset[str]) -> ParseResult:
+    from reviewgraph.parser import parse_file
+
+    return parse_file(path, known_places, cache=_worker_cache())
 
 
 # --- the parallel build --------------------------------------------------------------------
 #
-# A large build runs in forked worker processes, one per core, which take runs of consecutive
-# pages (chunks of about CHUNK_BYTES, so a worker's memory does not grow with the corpus) one
-# after another: a worker parses a chunk's pages, builds their graph as if no page came before,
+# A large build runs in forked worker processes, one per core. They parse the pages first,
+# each page into a file, and say which reviews (slugs) each page lists; the pages are then
+# split into chunks of about CHUNK_BYTES (so a worker's memory does not grow with the corpus),
+# every page listing a review in one chunk with the other pages listing it (a harvest's
+# captures of one review, and the decision which text of it wins, stay in one worker). The
+# workers take the chunks one after another: a worker reads a chunk's parsed pages, builds
+# their graph as if no page came before,
 # validates the nodes its pages describe against the shared nodes they link to (made in the
 # worker from what the chunk uses) and formats its triples (N-Triples lines, Turtle blocks,
 # JSON-LD nodes, N-Quads); this process then makes the shared triples of the whole graph
@@ -677,20 +702,41 @@ def _parallel_applies(page_paths: list[Path], workers: int | None) -> bool:
 CHUNK_BYTES = 4_000_000
 
 
-def _chunks(page_paths: list[Path], count: int) -> list[list[Path]]:
-    """Consecutive runs of pages of about equal size (bytes), `count` of them at most."""
-    sizes = [path.stat().st_size if path.is_file() else 0 for path in page_paths]
-    chunks: list[list[Path]] = []
-    total, current, done = sum(sizes) or 1, [], 0
-    for path, size in zip(page_paths, sizes, strict=True):
-        current.append(path)
-        done += size
-        if done * count >= total * (len(chunks) + 1) and len(chunks) < count - 1:
-            chunks.append(current)
-            current = []
-    if current:
-        chunks.append(current)
-    return chunks
+def _review_chunks(page_paths: list[Path], slugs: list[list[str]], sizes: list[int],
+                   count: int) -> list[list[Path]]:
+    """The pages in at most `count` chunks of about equal size (bytes), every page listing a
+    review (by its identity, the slug) in the chunk of every other page listing it: the
+    captures of one review are built, and their identity decided, by one worker. Chunks
+    hold their pages in path order and come in the order of their first page."""
+    group = list(range(len(page_paths)))  # union-find over pages: a page's group
+
+    def root(page: int) -> int:
+        while group[page] != page:
+            group[page] = group[group[page]]
+            page = group[page]
+        return page
+
+    first_page: dict[str, int] = {}
+    for page, page_slugs in enumerate(slugs):
+        for slug in page_slugs:
+            other = root(first_page.setdefault(slug, page))
+            mine = root(page)
+            if other != mine:
+                group[max(other, mine)] = min(other, mine)
+    groups: dict[int, list[int]] = {}
+    for page in range(len(page_paths)):
+        groups.setdefault(root(page), []).append(page)
+    # The largest group first, each to the chunk with the fewest bytes so far (the first
+    # such chunk on a tie): a deterministic, near-even split.
+    loads = [0] * max(1, count)
+    chunks: list[list[int]] = [[] for _ in loads]
+    for pages in sorted(groups.values(), key=lambda pages: (-sum(sizes[p] for p in pages),
+                                                             pages[0])):
+        lightest = loads.index(min(loads))
+        chunks[lightest].extend(pages)
+        loads[lightest] += sum(sizes[p] for p in pages)
+    ordered = sorted((sorted(chunk) for chunk in chunks if chunk), key=lambda chunk: chunk[0])
+    return [[page_paths[page] for page in chunk] for chunk in ordered]
 
 
 @dataclass
@@ -702,6 +748,8 @@ class _Shared:
     vocabularies: object
     places: object
     agencies: object
+    # Where the parse step leaves each page's ParseResult for the chunk that builds it.
+    parsed_dir: str | None = None
 
 
 # The _Shared of a chunk worker process: set once per process by _init_chunk_worker (a process
@@ -736,6 +784,9 @@ class _ChunkResult:
     triples: int
     decisions: list[dict]
     conflicts: list[dict]
+    # Per page, the locality names its records name and those its records gave a value.
+    named: dict[str, set[str]] = field(default_factory=dict)
+    touched: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _chunk_work(paths: list[Path]) -> _ChunkResult:
@@ -750,7 +801,7 @@ def _chunk_work(paths: list[Path]) -> _ChunkResult:
     from reviewgraph.parser import parse_file
 
     shared = _CHUNK_SHARED["shared"]
-    parsed = [parse_file(path, shared.known_places) for path in paths]
+    parsed = [_parsed(path, shared) or parse_file(path, shared.known_places) for path in paths]
     problems = [problem for result in parsed for problem in result.problems]
     places = shared.places
     places.used = set()  # type: ignore[attr-defined]  # a worker serves several chunks
@@ -761,6 +812,11 @@ def _chunk_work(paths: list[Path]) -> _ChunkResult:
     chunk = build_chunk_graph([record for result in parsed for record in result.records],
                               shared.vocabularies, places, shared.agencies,  # type: ignore[arg-type]
                               captures=captures, titles=titles)
+    named: dict[str, set[str]] = {}
+    for result in parsed:
+        for record in result.records:
+            named.setdefault(record.source.file, set()).update(
+                name for name in (record.locality, *record.places_mentioned) if name)
     del parsed
     # Each page's triples are a set; their union is never made (hashing every triple again):
     # the pages are indexed one by one (then counted by their distinct lines). What the chunk
@@ -796,7 +852,39 @@ def _chunk_work(paths: list[Path]) -> _ChunkResult:
                         chunk.locality_values, chunk.warnings, [str(s) for s in owned],
                         [str(o) for o in linked], sub_class, types, validated, quads, blocks,
                         classes, count, identities.decisions if identities else [],
-                        identities.conflicts if identities else [])
+                        identities.conflicts if identities else [], named, chunk.touched)
+
+
+def _parsed_file(path: Path, folder: str) -> Path:
+    """Where the parse step leaves a page's ParseResult (named by the page's path)."""
+    return Path(folder) / (hashlib.sha256(str(path).encode("utf-8")).hexdigest() + ".parsed")
+
+
+def _parse_to_file(path: Path) -> tuple[list[str], int]:
+    """Parse one page (with this process's EntryCache) into its file in the shared
+    parsed_dir; the review identities (slugs) its entries list and the page's size, which
+    decide the chunk that builds it."""
+    from reviewgraph.identity import review_slug
+    from reviewgraph.parser import parse_file
+
+    shared = _CHUNK_SHARED["shared"]
+    result = parse_file(path, shared.known_places, cache=_worker_cache())
+    _parsed_file(path, cast(str, shared.parsed_dir)).write_bytes(
+        pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    return sorted({review_slug(record) for record in result.records}), path.stat().st_size
+
+
+def _parsed(path: Path, shared: _Shared) -> ParseResult | None:
+    """The ParseResult the parse step left for the page (the file removed), or None."""
+    if shared.parsed_dir is None:
+        return None
+    file = _parsed_file(path, shared.parsed_dir)
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        return None
+    file.unlink()
+    return pickle.loads(data)
 
 
 def _chunk_to_file(paths: list[Path], folder: str) -> str:
@@ -867,24 +955,32 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
 
     vocabularies = load_vocabularies(base_iri)
     places = Places.load(base_iri).for_graph()
-    shared = _Shared(base_iri, load_known_places(), vocabularies, places, default_matcher())
     workers = min(workers or os.cpu_count() or 1, len(page_paths))
     size = sum(path.stat().st_size for path in page_paths if path.is_file())
     # At least two chunks a worker, so one finishing early finds more work.
-    chunks = _chunks(page_paths, max(2 * workers, -(-size // CHUNK_BYTES)))
+    count = max(2 * workers, -(-size // CHUNK_BYTES))
     context = multiprocessing.get_context("fork")
     results: list[_ChunkResult] = []
-    with tempfile.TemporaryDirectory(prefix="reviewgraph-chunks-", dir=_scratch()) as folder, \
-            ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                initializer=_init_chunk_worker, initargs=(shared,)) as pool:
-        try:
-            for name in pool.map(_chunk_to_file, chunks, itertools.repeat(folder)):
-                results.append(_load_chunk(name))  # while the workers go on
-        except BrokenProcessPool as error:  # a worker killed (out of memory?): say so, loudly
-            raise ReviewGraphError(f"a build worker process died ({error}); nothing was "
-                                   "written") from error
-        # Any other exception of a worker (bad input as ReviewGraphError, or a bug) propagates
-        # as it is, with the worker's traceback: never a quiet second build.
+    with tempfile.TemporaryDirectory(prefix="reviewgraph-chunks-", dir=_scratch()) as folder:
+        shared = _Shared(base_iri, load_known_places(), vocabularies, places,
+                         default_matcher(), parsed_dir=folder)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                 initializer=_init_chunk_worker, initargs=(shared,)) as pool:
+            try:
+                # Pages are parsed first, so that the pages listing one review (its captures)
+                # can be built in one chunk; a chunk's worker reads its pages' results.
+                listed = list(pool.map(_parse_to_file, page_paths,
+                                       chunksize=max(1, len(page_paths) // (4 * workers))))
+                lap("parse")
+                chunks = _review_chunks(page_paths, [slugs for slugs, _ in listed],
+                                        [page_size for _, page_size in listed], count)
+                for name in pool.map(_chunk_to_file, chunks, itertools.repeat(folder)):
+                    results.append(_load_chunk(name))  # while the workers go on
+            except BrokenProcessPool as error:  # a worker killed (out of memory?): loudly
+                raise ReviewGraphError(f"a build worker process died ({error}); nothing was "
+                                       "written") from error
+            # Any other exception of a worker (bad input as ReviewGraphError, or a bug)
+            # propagates as it is, with the worker's traceback: never a quiet second build.
     lap("chunks")  # parse, graph, validation of the chunks' own nodes and formatting
 
     problems = [p for result in results for p in result.problems]
@@ -926,6 +1022,7 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     if any(len(given) > 1 for given in locality_values.values()):
         raise _Fallback("a locality name was matched to different places in different runs "
                         "of pages")
+    _page_localities(page_paths, pages, locality_values, results)
     places.used = {URIRef(iri) for page in pages.values() for iri in page.places}
     shared_set = shared_triples(vocabularies, places, keywords,
                                 [URIRef(iri) for iri in sources.values()], reviews,
@@ -989,6 +1086,26 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
                              decisions, conflicts)
     lap("write")
     return report_
+
+
+def _page_localities(page_paths: list[Path], pages: dict[str, PageGraph],
+                     locality_values: dict[str, set], results: list[_ChunkResult]) -> None:
+    """Give each page the localities the one-process build gives it: a name its records name
+    is listed once a record has given it a value, on this page or on any page before it (in
+    another chunk too: a page whose listings are all earlier versions of reviews names places
+    without resolving them)."""
+    order = {str(path): number for number, path in enumerate(page_paths)}
+    first_touched: dict[str, int] = {}
+    for result in results:
+        for file, names in result.touched.items():
+            for name in names:
+                first_touched[name] = min(first_touched.get(name, order[file]), order[file])
+    for result in results:
+        for file, names in result.named.items():
+            localities = pages[file].localities
+            for name in names.difference(localities):
+                if first_touched.get(name, len(order)) < order[file]:
+                    (localities[name],) = locality_values[name]
 
 
 def _nt_order(block: tuple[str, bytes, bytes, bytes]) -> str:

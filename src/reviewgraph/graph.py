@@ -215,6 +215,7 @@ class _Builder:
         self.captures: dict[str, tuple[Capture, ...]] = {}  # source file -> its captures
         self.titles: dict[str, str] = {}  # source file -> the page's title
         self._theme_matches: dict[tuple[URIRef, str], Literal] = {}  # see theme_match()
+        self._capture_iris: dict[Capture, URIRef] = {}  # see capture_iri()
 
     def seed(self, contents: dict[str, str], sources: dict[str, str]) -> None:
         """Know the reviews (IRI -> fingerprint) and source pages (file name -> page IRI) of
@@ -335,10 +336,15 @@ class _Builder:
 
     def capture_iri(self, capture: Capture) -> URIRef:
         """{base}capture/{archive}-{time}-{hash of the address}: one capture of an address
-        by an archive at a time, whatever page file holds its body."""
-        stamp = re.sub(r"\D", "", capture.capture_time)
-        digest = hashlib.sha256(capture.url.encode("utf-8")).hexdigest()[:10]
-        return self.iri("capture", f"{slugify(capture.archive) or 'archive'}-{stamp}-{digest}")
+        by an archive at a time, whatever page file holds its body (made once: every review
+        a capture lists links to it)."""
+        node = self._capture_iris.get(capture)
+        if node is None:
+            stamp = re.sub(r"\D", "", capture.capture_time)
+            digest = hashlib.sha256(capture.url.encode("utf-8")).hexdigest()[:10]
+            node = self._capture_iris[capture] = self.iri(
+                "capture", f"{slugify(capture.archive) or 'archive'}-{stamp}-{digest}")
+        return node
 
     def source_extract(self, review: URIRef, record: Record, derived: bool = True) -> URIRef:
         page = self.source_page(record.source.file)
@@ -796,9 +802,11 @@ class _RecordingDict(dict):
     def __init__(self) -> None:
         super().__init__()
         self.given: dict[str, set] = {}
+        self.touched: set[str] = set()  # the keys given a value while reading one page
 
     def __setitem__(self, key: str, value: object) -> None:
         self.given.setdefault(key, set()).add(value)
+        self.touched.add(key)
         super().__setitem__(key, value)
 
 
@@ -818,6 +826,9 @@ class ChunkGraph:
     locality_values: dict[str, set]
     warnings: list[Problem]
     identities: Identities | None = None
+    # Per page, the locality names its records gave a value (a page lists the names its
+    # records name that were given one by then, on this page or before it).
+    touched: dict[str, set[str]] = field(default_factory=dict)
 
 
 def build_chunk_graph(
@@ -833,11 +844,13 @@ def build_chunk_graph(
     builder = _planned_builder(vocabularies, places, agencies, records, captures, titles)
     localities = _RecordingDict()
     builder.localities = localities
+    touched: dict[str, set[str]] = {}
     for record in records:
+        localities.touched = touched.setdefault(record.source.file, set())
         builder.read(record)
     return ChunkGraph(builder.pages, {file: str(iri) for file, iri in builder.sources.items()},
                       builder.reviews, builder.keywords_seen, localities.given,
-                      builder.warnings, builder.identities)
+                      builder.warnings, builder.identities, touched)
 
 
 def build_page_graph(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 
 from reviewgraph.concepts import slugify
 from reviewgraph.records import Record
@@ -146,9 +146,32 @@ class Identities:
     conflicts: list[dict] = field(default_factory=list)
 
 
-def _content(record: Record) -> str:
-    """What a record says, without where it was read (nor the report's address)."""
-    return repr(replace(record, source=None, report_url=None))  # type: ignore[arg-type]
+# What a record says: every field but where it was read (and the report's address, which text
+# pages cannot give).
+_CONTENT_FIELDS = tuple(item.name for item in fields(Record)
+                        if item.name not in ("source", "report_url"))
+
+
+def _same_text(a: Record, b: Record) -> bool:
+    return all(getattr(a, name) == getattr(b, name) for name in _CONTENT_FIELDS)
+
+
+def _texts(listings: Iterable[Listing]) -> dict[tuple[str, int], int]:
+    """Each listing's text, as a number: listings with the same number say the same (every
+    field but where they were read is equal). Compared field by field, never written out: a
+    review listed in many captures has many copies of one text."""
+    texts: dict[tuple, list[tuple[Record, int]]] = {}
+    numbers: dict[tuple[str, int], int] = {}
+    distinct = 0
+    for listing in listings:
+        record = listing.record
+        alike = texts.setdefault((record.title, record.year, record.month, record.summary), [])
+        number = next((n for other, n in alike if _same_text(other, record)), None)
+        if number is None:
+            number, distinct = distinct, distinct + 1
+            alike.append((record, number))
+        numbers[listing.key] = number
+    return numbers
 
 
 def _tokens(record: Record) -> frozenset[object]:
@@ -183,13 +206,16 @@ def plan_reviews(records: Iterable[Record],
         listing = Listing(record, captures.get(record.source.file, ()))
         groups.setdefault(review_slug(record), []).append(listing)
     identities = Identities([], {})
+    # Each listing's text, made once (a review listed in many captures is compared often).
+    contents = _texts(listing for listings in groups.values() if len(listings) > 1
+                      for listing in listings)
     taken = set(groups)
     for key in sorted(groups):
         listings = groups[key]
         if len(listings) == 1:  # most reviews: listed once, nothing to compare
             identities.reviews.append(ReviewPlan(key, [Version(1, listings)]))
             continue
-        clusters = _clusters(sorted(listings, key=lambda item: item.rank), identities)
+        clusters = _clusters(sorted(listings, key=lambda item: item.rank), identities, contents)
         for number, cluster in enumerate(clusters, start=1):
             slug = key
             if number > 1:
@@ -198,7 +224,7 @@ def plan_reviews(records: Iterable[Record],
                     suffix += 1
                 slug = f"{key}-{suffix}"
                 taken.add(slug)
-            plan = _plan(slug, cluster, identities)
+            plan = _plan(slug, cluster, identities, contents)
             plan.key = key
             identities.reviews.append(plan)
     for plan in identities.reviews:
@@ -208,12 +234,13 @@ def plan_reviews(records: Iterable[Record],
     return identities
 
 
-def _clusters(listings: Sequence[Listing], identities: Identities) -> list[list[Listing]]:
+def _clusters(listings: Sequence[Listing], identities: Identities,
+              contents: dict[tuple[str, int], int]) -> list[list[Listing]]:
     """The listings of one slug, by rank, grouped into reviews: each distinct text joins the
     review whose texts are most like it, or starts a new one when none is alike enough."""
-    texts: dict[str, list[Listing]] = {}
+    texts: dict[int, list[Listing]] = {}
     for listing in listings:  # texts in order of their first listing
-        texts.setdefault(_content(listing.record), []).append(listing)
+        texts.setdefault(contents[listing.key], []).append(listing)
     clusters: list[list[Listing]] = []
     for text_listings in texts.values():
         first = text_listings[0]
@@ -221,7 +248,7 @@ def _clusters(listings: Sequence[Listing], identities: Identities) -> list[list[
         for cluster in clusters:
             if any(item.record.source.file == first.record.source.file for item in cluster):
                 continue  # a page lists a review once: two entries of one page are two reviews
-            for other in {_content(item.record): item for item in cluster}.values():
+            for other in {contents[item.key]: item for item in cluster}.values():
                 score = similarity(first.record, other.record)
                 if score > best_score:
                     best, best_score, best_match = cluster, score, other
@@ -241,13 +268,14 @@ def _clusters(listings: Sequence[Listing], identities: Identities) -> list[list[
     return clusters
 
 
-def _plan(slug: str, listings: list[Listing], identities: Identities) -> ReviewPlan:
+def _plan(slug: str, listings: list[Listing], identities: Identities,
+          contents: dict[tuple[str, int], int]) -> ReviewPlan:
     """One review's versions: the text of its latest listing wins; earlier differing texts,
     newest first, are conflicts with the winner."""
     listings = sorted(listings, key=lambda item: item.rank)
-    by_text: dict[str, list[Listing]] = {}
+    by_text: dict[int, list[Listing]] = {}
     for listing in listings:
-        by_text.setdefault(_content(listing.record), []).append(listing)
+        by_text.setdefault(contents[listing.key], []).append(listing)
     ordered = sorted(by_text.values(), key=lambda items: items[-1].rank, reverse=True)
     versions = [Version(number, items) for number, items in enumerate(ordered, start=1)]
     plan = ReviewPlan(slug, versions)

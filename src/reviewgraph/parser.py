@@ -54,10 +54,11 @@ with file and line.
 
 from __future__ import annotations
 
+import copy
 import csv
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,7 +66,7 @@ from reviewgraph.agencies import AgencyMatcher, default_matcher, word_alternatio
 from reviewgraph.errors import Problem, ReviewGraphError
 from reviewgraph.paths import REFERENCE_DIR
 from reviewgraph.records import Child, Children, Recommendation, Record, SourceRef
-from reviewgraph.sources import Capture, NumberedLine, SourcePage, read_page
+from reviewgraph.sources import Capture, HtmlLineCache, NumberedLine, SourcePage, read_page
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -356,17 +357,21 @@ def parse_file(
     path: str | Path,
     known_places: frozenset[str] | None = None,
     matcher: AgencyMatcher | None = None,
+    cache: EntryCache | None = None,
 ) -> ParseResult:
-    """Read and parse one page file."""
-    return parse_page(read_page(path), known_places, matcher)
+    """Read and parse one page file (`cache`: entries and HTML lines read before, see
+    EntryCache)."""
+    return parse_page(read_page(path, cache.html if cache is not None else None),
+                      known_places, matcher, cache)
 
 
 def parse_page(
     page: SourcePage,
     known_places: frozenset[str] | None = None,
     matcher: AgencyMatcher | None = None,
+    cache: EntryCache | None = None,
 ) -> ParseResult:
-    result = parse_lines(page.lines, page.file, known_places, matcher)
+    result = parse_lines(page.lines, page.file, known_places, matcher, cache)
     result.title, result.captures = page.title, page.captures
     if not result.records:
         detail = "; ".join(str(problem) for problem in result.problems[:3])
@@ -382,8 +387,10 @@ def parse_lines(
     file: str,
     known_places: frozenset[str] | None = None,
     matcher: AgencyMatcher | None = None,
+    cache: EntryCache | None = None,
 ) -> ParseResult:
-    """Split the lines into entries at headings and read each entry."""
+    """Split the lines into entries at headings and read each entry (an entry `cache` holds
+    already, word for word, is not read again)."""
     places = known_places if known_places is not None else frozenset()
     agency_matcher = matcher or default_matcher()
     problems: list[Problem] = []
@@ -407,8 +414,12 @@ def parse_lines(
     # The page's last line number: the graph states it, so an extract beyond it shows.
     page_lines = lines[-1].number if lines else None
     for entry in entries:
-        record = _read_entry(entry, file, places, agency_matcher, problems)
-        record.source = replace(record.source, page_lines=page_lines)
+        if cache is None:
+            record = _read_entry(entry, file, places, agency_matcher, problems)
+        else:
+            record = cache.read(entry, file, places, agency_matcher, problems)
+        source = record.source
+        record.source = SourceRef(source.file, source.first_line, source.last_line, page_lines)
         records.append(record)
     return ParseResult(records, problems)
 
@@ -1061,6 +1072,57 @@ def find_places(text: str, known_places: frozenset[str], locality: str | None) -
 
 
 # --- one entry ------------------------------------------------------------------------------------
+class EntryCache:
+    """Entries already read, so that one read again is not parsed again: a harvest holds each
+    review's entry in many captures of its page, most of them word for word.
+
+    An entry's record and warnings depend only on its heading, its lines' text, tags and
+    links, the spacing of their line numbers, the known places and the agency matcher: an
+    entry equal in all of these to one read before gives that entry's record and warnings,
+    moved to its own file and lines. The records share their (never modified) lists. Bounded
+    (emptied when full), so memory does not grow with the corpus."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self.hits = 0
+        self.html = HtmlLineCache()  # the pages' HTML lines read before
+        self._entries: dict[tuple, tuple[Record, list[Problem]]] = {}
+        # What the entries were read with (a record found with other places or another
+        # matcher may differ: the cache starts again when either changes).
+        self._with: tuple[frozenset[str], AgencyMatcher] | None = None
+
+    def read(self, entry: _Entry, file: str, known_places: frozenset[str],
+             matcher: AgencyMatcher, problems: list[Problem]) -> Record:
+        """_read_entry's record (its warnings added to `problems`), from the cache if it can."""
+        if self._with is None or self._with[0] is not known_places \
+                or self._with[1] is not matcher:
+            self._entries.clear()
+            self._with = (known_places, matcher)
+        first = entry.heading_line.number
+        key = (entry.heading, entry.heading_line.text, entry.heading_line.tag,
+               entry.heading_line.links,
+               tuple([(line.number - first, line.text, line.tag, line.links)
+                      for line in entry.body]))
+        found = self._entries.get(key)
+        if found is None:
+            own: list[Problem] = []
+            record = _read_entry(entry, file, known_places, matcher, own)
+            problems.extend(own)
+            if len(self._entries) >= self.limit:
+                self._entries.clear()
+            self._entries[key] = (record, own)
+            return record
+        self.hits += 1
+        record, own = found
+        shift = first - record.source.first_line
+        problems.extend(Problem(problem.message, file,
+                                None if problem.line is None else problem.line + shift,
+                                problem.entity) for problem in own)
+        record = copy.copy(record)  # (dataclasses.replace would check every field again)
+        record.source = SourceRef(file, first, record.source.last_line + shift)
+        return record
+
+
 @dataclass
 class _Fields:
     summary: list[str] = field(default_factory=list)

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
@@ -136,8 +137,9 @@ def looks_like_html(text: str, path: Path) -> bool:
     return head.startswith(("<!doctype html", "<html")) or "<body" in head
 
 
-def read_page(path: str | Path) -> SourcePage:
-    """Read a saved page file into its non-blank lines."""
+def read_page(path: str | Path, cache: HtmlLineCache | None = None) -> SourcePage:
+    """Read a saved page file into its non-blank lines (`cache`: HTML lines read before, see
+    HtmlLineCache)."""
     file = str(path)
     path = Path(path)
     if not path.exists():
@@ -152,14 +154,14 @@ def read_page(path: str | Path) -> SourcePage:
     captures = read_captures(path)
     title = None
     if looks_like_html(text, path):
-        parser = _parse_html(text)
+        parser = _parse_html(text, cache)
         lines, is_html = parser.lines, True
         title = next((line.text for line in lines if line.tag == "h1"), None) or parser.title
         if captures:  # relative links are relative to the page's address
             base = captures[-1].url
             lines = [line if not line.links else NumberedLine(
                 line.number, line.text, line.tag,
-                tuple((text, urljoin(base, href)) for text, href in line.links))
+                tuple((text, _joined(base, href)) for text, href in line.links))
                 for line in lines]
     else:
         lines = text_lines(text)
@@ -168,6 +170,12 @@ def read_page(path: str | Path) -> SourcePage:
         raise ReviewGraphError(f"{file}: the page has no readable text")
     return SourcePage(file=file, encoding=encoding, is_html=is_html, lines=lines, title=title,
                       captures=captures)
+
+
+@lru_cache(maxsize=65_536)
+def _joined(base: str, href: str) -> str:
+    """urljoin, kept: the captures of a page repeat its links."""
+    return urljoin(base, href)
 
 
 # --- folders and sidecars ---------------------------------------------------------------------
@@ -259,7 +267,62 @@ class _BlockTextParser(HTMLParser):
         self._links: list[tuple[str, str]] = []  # the links of the current line
         self._link: tuple[str, list[str]] | None = None  # an open <a href>: target, text
         self._in_title = False
+        self._title_parts: list[str] = []
         self.title: str | None = None
+
+    def _end_title(self) -> None:
+        """At markup after some title text, or at </title>: the title is that text (as the
+        parser gives it in one piece when fed the whole page, however the page was fed)."""
+        if self._in_title:
+            title = _SPACE.sub(" ", "".join(self._title_parts)).strip()
+            self.title = title or None
+            self._in_title = False
+            self._title_parts = []
+
+    def state(self, line: int | None = None) -> tuple | None:
+        """Everything the rest of the page's reading depends on; None where the parser holds
+        text it has not read yet. With `line`, line numbers from `line` on are written as
+        offsets from it (see _moved)."""
+        if self.rawdata or self.cdata_elem is not None:
+            return None
+        number, stack = self._line, tuple(self._block_stack)
+        if line is not None:
+            number = None if number is None else _moved(number, line)
+            stack = tuple([(tag, _moved(at, line)) for tag, at in stack])
+        return (tuple(self._parts), number, self._tag, stack, tuple(self._skip_stack),
+                self._skip_depth, tuple(self._links),
+                None if self._link is None else (self._link[0], tuple(self._link[1])),
+                self._in_title, tuple(self._title_parts), self.title)
+
+    def restore(self, state: tuple, line: int, next_line: int) -> None:
+        """Continue from a state(line) taken at another line, now at `line`; the parser goes
+        on at `next_line`."""
+        (parts, number, self._tag, block_stack, skip_stack, self._skip_depth, links, link,
+         self._in_title, title_parts, self.title) = state
+        self._parts = list(parts)
+        self._line = None if number is None else _placed(number, line)
+        self._block_stack = [(tag, _placed(at, line)) for tag, at in block_stack]
+        self._skip_stack = list(skip_stack)
+        self._links = list(links)
+        self._link = None if link is None else (link[0], list(link[1]))
+        self._title_parts = list(title_parts)
+        self.lineno, self.offset = next_line, 0
+
+    def handle_comment(self, data: str) -> None:
+        if self._title_parts:
+            self._end_title()
+
+    def handle_decl(self, decl: str) -> None:
+        if self._title_parts:
+            self._end_title()
+
+    def handle_pi(self, data: str) -> None:
+        if self._title_parts:
+            self._end_title()
+
+    def unknown_decl(self, data: str) -> None:
+        if self._title_parts:
+            self._end_title()
 
     def _flush(self) -> None:
         text = _SPACE.sub(" ", "".join(self._parts).replace("\u00a0", " ")).strip()
@@ -272,6 +335,8 @@ class _BlockTextParser(HTMLParser):
         self._tag = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._title_parts:
+            self._end_title()
         if tag == "title" and self.title is None:
             self._in_title = True
         if tag in SKIPPED_TAGS or _is_navigation(attrs):
@@ -289,12 +354,14 @@ class _BlockTextParser(HTMLParser):
                 self._block_stack.append((tag, self.getpos()[0]))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._title_parts:
+            self._end_title()
         if not self._skip_stack and tag in BLOCK_TAGS:
             self._flush()
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
+        if tag == "title" or self._title_parts:
+            self._end_title()
         if tag == "a" and self._link is not None and not self._skip_stack:
             href, parts = self._link
             text = _SPACE.sub(" ", "".join(parts)).strip()
@@ -317,9 +384,7 @@ class _BlockTextParser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
-            title = _SPACE.sub(" ", data).strip()
-            self.title = title or None
-            self._in_title = False
+            self._title_parts.append(data)
         if self._skip_stack:
             return
         if self._link is not None:
@@ -334,6 +399,7 @@ class _BlockTextParser(HTMLParser):
 
     def close(self) -> None:
         super().close()
+        self._end_title()
         self._flush()
 
 
@@ -345,9 +411,71 @@ def _is_navigation(attrs: list[tuple[str, str | None]]) -> bool:
     return False
 
 
-def _parse_html(text: str) -> _BlockTextParser:
+def _moved(number: int, line: int) -> int:
+    """A line number as the cache keeps it: before `line`, as it is (elements opened above);
+    from `line` on, as a negative offset from it (found on the line itself)."""
+    return number if number < line else line - number - 1
+
+
+def _placed(kept: int, line: int) -> int:
+    """The line number _moved(number, its line) kept, with the line now at `line`."""
+    return kept if kept > 0 else line - kept - 1
+
+
+class HtmlLineCache:
+    """HTML lines read before, so that a line read again is not parsed again: a harvest holds
+    many captures of one page, most of their lines word for word.
+
+    The page is fed to the parser line by line (which reads it as fed whole: the parser keeps
+    what it cannot read yet until the next line comes). A line met before, at a point where the
+    parser had read everything and was in the same state (open elements, where they opened,
+    links and text so far), gives the same lines of text and the same state after it, but for
+    the line numbers of what the line itself opened: those are taken from the cache, moved to
+    where the line is now. Bounded (emptied when full)."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
+        self.hits = 0
+        self._lines: dict[tuple[str, tuple], tuple[tuple[NumberedLine, ...], tuple]] = {}
+
+    def feed(self, parser: _BlockTextParser, text: str) -> None:
+        start, number = 0, 1
+        while start < len(text):
+            end = text.find("\n", start) + 1
+            if not end:  # the last line, without a line end: read as it is
+                parser.feed(text[start:])
+                return
+            line = text[start:end]
+            before = parser.state()
+            if before is None:
+                parser.feed(line)
+            else:
+                found = self._lines.get((line, before))
+                if found is not None:
+                    self.hits += 1
+                    read, state = found
+                    parser.lines.extend(NumberedLine(_placed(item.number, number), item.text,
+                                                     item.tag, item.links) for item in read)
+                    parser.restore(state, number, number + 1)
+                else:
+                    count = len(parser.lines)
+                    parser.feed(line)
+                    after = parser.state(number)
+                    if after is not None:
+                        if len(self._lines) >= self.limit:
+                            self._lines.clear()
+                        self._lines[line, before] = (tuple(
+                            NumberedLine(_moved(item.number, number), item.text, item.tag,
+                                         item.links) for item in parser.lines[count:]), after)
+            start, number = end, number + 1
+
+
+def _parse_html(text: str, cache: HtmlLineCache | None = None) -> _BlockTextParser:
     parser = _BlockTextParser()
-    parser.feed(text)
+    if cache is None:
+        parser.feed(text)
+    else:
+        cache.feed(parser, text)
     parser.close()
     return parser
 
