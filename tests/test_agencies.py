@@ -297,3 +297,36 @@ def test_one_scan_finds_what_trying_each_label_at_each_word_finds():
         text = "".join(parts)
         found = [match.span() for match in matcher._mentions(text)]
         assert found == _label_by_label(by_first_word, text), text
+
+
+@pytest.mark.parametrize(
+    "text, ids",
+    [
+        ("reported to Kent Police", ["kent-police"]),
+        ("Greater Manchester Police and children's social care",
+         ["childrens-social-care", "greater-manchester-police"]),
+        ("officers of the Metropolitan Police Service", ["metropolitan-police-service"]),
+        ("Hampshire Constabulary", ["hampshire-and-isle-of-wight-constabulary"]),
+        ("the PSNI", ["psni"]),
+        ("Dyfed\u2010Powys Police", ["dyfed-powys-police"]),
+        ("the police and Gwent Police", ["gwent-police", "police"]),
+        ("they met police officers", ["police"]),  # not a force
+    ],
+)
+def test_a_named_police_force_is_its_organisation_not_only_the_kind(text, ids):
+    assert default_matcher().find(text) == ids
+
+
+def test_every_organisation_of_a_kind_says_its_kind_and_police_forces_are_organisations():
+    graph = Graph().parse(AGENCIES_FILE, format="turtle",
+                          publicID="https://reviewgraph.example/id/")
+    agencies = {agency.id: agency for agency in load_agencies()}
+    forces = {str(o).rsplit("/", 1)[1] for o in graph.subjects(
+        ORG.classification, URIRef("https://reviewgraph.example/id/agency/police"))}
+    # The territorial forces of England (39) and Wales (4), Police Scotland, PSNI, BTP.
+    assert len(forces) == 46 and {"kent-police", "greater-manchester-police"} <= forces
+    assert {agencies[force].sort for force in forces} == {ORGANISATION}
+    for subject, kind in graph.subject_objects(ORG.classification):
+        # org:classification goes from an organisation to a kind of service (a concept).
+        assert agencies[str(subject).rsplit("/", 1)[1]].sort == ORGANISATION
+        assert agencies[str(kind).rsplit("/", 1)[1]].sort == KIND

@@ -12,6 +12,7 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 from sample_records import SAMPLE, sample_records
 
 from reviewgraph import terms
+from reviewgraph.agencies import default_matcher
 from reviewgraph.concepts import load_vocabularies
 from reviewgraph.errors import Problem, ReviewGraphError
 from reviewgraph.graph import MintedPlaces, Places, build_graph, review_slug
@@ -415,3 +416,24 @@ def test_partnership_addressees_resolve_against_the_review_and_the_places_it_nam
     assert [w.message for w in result.warnings] == [
         "addressee 'LA4 partnership' of recommendation 6 is neither a safeguarding partnership "
         "of the reference data nor an agency of the vocabulary: kept as written"]
+
+
+def test_a_named_police_force_is_an_organisation_of_the_police_kind(vocabularies) -> None:
+    summary = "Kent Police attended the home; children's social care visited."
+    record = _record(summary=summary, agencies=default_matcher().find(summary),
+                     recommendations=[Recommendation(
+                         "Greater Manchester Police to review how the police share records",
+                         ["Greater Manchester Police"])])
+    result = build_graph([record], vocabularies)
+    graph, review = result.graph, iri("review/2020-kent-child-q")
+    kent_police = iri("agency/kent-police")
+    assert set(graph.objects(review, RG.mentionsAgency)) == {
+        kent_police, iri("agency/childrens-social-care")}
+    assert (kent_police, RDF.type, terms.ORG.Organization) in graph
+    assert (kent_police, RDF.type, SKOS.Concept) not in graph
+    assert graph.value(kent_police, terms.ORG.classification) == iri("agency/police")
+    recommendation = iri("recommendation/2020-kent-child-q-1")
+    assert graph.value(recommendation, RG.addressedTo) == iri("agency/greater-manchester-police")
+    assert graph.value(recommendation, RG.namesAgency) == iri("agency/police")
+    assert result.warnings == []
+    assert validate(result.graph).conforms

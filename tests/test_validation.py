@@ -540,6 +540,11 @@ CASES = [
     Case("AgencyLinksShape", "an agency has at most one GOV.UK organisation page "
          "(rg:govukOrganisation), https://www.gov.uk/government/organisations/...",
          AGENCY, put(RG.govukOrganisation, URIRef("https://www.cafcass.gov.uk/"))),
+    Case("GovukOrganisationShape", "only an organisation (org:Organization, one body) has a "
+         "GOV.UK organisation page (rg:govukOrganisation): a kind of service, an arrangement or "
+         "a group stands for many bodies", URIRef(B + "agency/prison-service"),
+         put(RG.govukOrganisation, URIRef("https://www.gov.uk/government/organisations/"
+                                          "hm-prison-service"))),
     Case("ExternalDatasetShape", "a dataset needs exactly one non-empty label (rdfs:label)",
          "external", drop(RDFS.label)),
     Case("ExternalDatasetShape", "a dataset has at most one URI space (void:uriSpace), an http(s) "
