@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
+import requests
 from flask import Flask
 from store_servers import load
 from werkzeug.serving import make_server
@@ -36,6 +37,12 @@ class Served:
     store: pyoxigraph.Store  # the build, for checking pages against the graph itself
     site: Site  # the pages' shared state (index, queries)
     app: Flask
+
+    def get_ok(self, path: str) -> requests.Response:
+        """GET a path of the served site, asserting it answers 200."""
+        response = requests.get(self.url + path, timeout=60)
+        assert response.status_code == 200, (path, response.status_code, response.text[:300])
+        return response
 
 
 def make_app(build_dir: Path, base_iri: str = DEFAULT_BASE_IRI,

@@ -31,9 +31,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 def get(served: Served, path: str) -> requests.Response:
-    response = requests.get(served.url + path, timeout=60)
-    assert response.status_code == 200, (path, response.status_code)
-    return response
+    return served.get_ok(path)
 
 
 def rows_of(served: Served, path: str) -> list[dict[str, str]]:

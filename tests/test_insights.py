@@ -65,9 +65,7 @@ def served(request: pytest.FixtureRequest) -> Served:
 
 
 def get(served: Served, path: str) -> requests.Response:
-    response = requests.get(served.url + path, timeout=60)
-    assert response.status_code == 200, (path, response.status_code, response.text[:300])
-    return response
+    return served.get_ok(path)
 
 
 def links(html: str) -> list[str]:

@@ -29,9 +29,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 def get(served: Served, path: str) -> requests.Response:
-    response = requests.get(served.url + path, timeout=60)
-    assert response.status_code == 200, (path, response.status_code, response.text[:300])
-    return response
+    return served.get_ok(path)
 
 
 def chart_links(html: str) -> tuple[str, str]:
