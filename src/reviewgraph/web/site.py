@@ -112,6 +112,8 @@ class Site:
         self._index_few: dict[tuple[str, str], list[tuple[Iri, str | None]]] = {}
         self._iri_rank: list[int] = []
         self._lock = threading.Lock()
+        self._agency_recommendations: dict[str, dict[str, list[Iri]]] | None = None
+        self._agency_lock = threading.Lock()
         self.cache = _Lru(4096)  # query results and link texts of this build
         self.pages = _Lru(1024)  # rendered pages of this build
         self.views = _Lru(200_000)  # link texts and views of index entries (fixed per build)
@@ -166,6 +168,18 @@ class Site:
                         self._iri_rank[position] = rank
                     self._collection = collection
         return self._collection
+
+    @property
+    def agency_recommendations(self) -> dict[str, dict[str, list[Iri]]]:
+        """Per agency, its recommendations by relation ("addressed", "named"), newest (highest
+        IRI) first: agency-recommendations run once for every agency, so that a page of an
+        agency's recommendations is a slice, not a sort of thousands per request."""
+        if self._agency_recommendations is None:
+            with self._agency_lock:
+                if self._agency_recommendations is None:
+                    self._agency_recommendations = index_agency_recommendations(
+                        self.select("agency-recommendations"))
+        return self._agency_recommendations
 
     def backlink_counts(self, iri: str) -> list[tuple[str, int]]:
         """(property, how many subjects link to `iri` through it), most first: from the
@@ -363,6 +377,19 @@ def index_backlinks_few(rows: Iterable[Mapping[str, Value | None]]
     for subjects in found.values():
         subjects.sort(key=lambda pair: pair[0], reverse=True)
     return dict(found)
+
+
+def index_agency_recommendations(rows: Iterable[Mapping[str, Value | None]]
+                                 ) -> dict[str, dict[str, list[Iri]]]:
+    """agency-recommendations rows by agency and relation, each list once and newest first."""
+    found: dict[str, dict[str, set[Iri]]] = defaultdict(lambda: defaultdict(set))
+    for row in rows:
+        recommendation = row["recommendation"]
+        if isinstance(recommendation, Iri):
+            found[str(row["this"])][str(row["relation"])].add(recommendation)
+    return {agency: {relation: sorted(recommendations, reverse=True)
+                     for relation, recommendations in relations.items()}
+            for agency, relations in found.items()}
 
 
 def index_backlink_counts(rows: Iterable[Mapping[str, Value | None]]

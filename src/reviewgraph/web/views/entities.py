@@ -34,6 +34,7 @@ from reviewgraph.web.site import (
     serialisation_prefixes,
     statements,
 )
+from reviewgraph.web.views.agency import agency_recommendations
 from reviewgraph.web.views.common import (
     alternates_for,
     current_site,
@@ -166,12 +167,7 @@ def build_entity_page(local: str, iri: str) -> Response:
                         ("Themes and keywords in the same reviews",
                          "concept-cooccurring", iri)]
         if kind == "agency":
-            recs = site.cached_select("agency-recommendations", iri)
-            context["recommendations"] = [
-                {"text": str(r["text"] or ""), "href": site.href(str(r["recommendation"])),
-                 "review": site.value_view(r["review"], r.get("reviewLabel")),
-                 "year": str(r["year"]), "named": str(r.get("relation")) == "named"}
-                for r in recs]
+            context["recommendations"] = agency_recommendations(site, iri)
             context["acronyms"] = [str(v) for v, _ in description.all(str(SKOS.altLabel))]
             queries.insert(1, ("Recommendations addressed to it",
                                "agency-recommendations", iri))
