@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from flask import request, url_for
 from markupsafe import Markup, escape
@@ -27,6 +27,7 @@ from reviewgraph.web.page_queries import PageQueries, Sparql, Text, Value, safe_
 from reviewgraph.web.render import Statement, curie, human_age, vocabulary_labels
 
 PAGE_SIZE = 20
+T = TypeVar("T")
 BACKLINK_PAGE = 10
 
 _MISSING = object()
@@ -114,6 +115,8 @@ class Site:
         self._lock = threading.Lock()
         self._agency_recommendations: dict[str, dict[str, list[Iri]]] | None = None
         self._agency_lock = threading.Lock()
+        self._per_build: dict[str, Any] = {}
+        self._per_build_lock = threading.Lock()
         self.cache = _Lru(4096)  # query results and link texts of this build
         self.pages = _Lru(1024)  # rendered pages of this build
         self.views = _Lru(200_000)  # link texts and views of index entries (fixed per build)
@@ -180,6 +183,16 @@ class Site:
                     self._agency_recommendations = index_agency_recommendations(
                         self.select("agency-recommendations"))
         return self._agency_recommendations
+
+    def per_build(self, name: str, produce: Callable[[], T]) -> T:
+        """A value the same all build long that reads the whole graph (the entities per class,
+        the sitemap's entities): made once, when the server starts (`register_pages`) or at
+        its first use, and kept; callers must not change it."""
+        if name not in self._per_build:
+            with self._per_build_lock:
+                if name not in self._per_build:
+                    self._per_build[name] = produce()
+        return cast(T, self._per_build[name])
 
     def backlink_counts(self, iri: str) -> list[tuple[str, int]]:
         """(property, how many subjects link to `iri` through it), most first: from the
