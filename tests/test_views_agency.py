@@ -113,3 +113,23 @@ def test_the_pages_together_list_every_recommendation_once(corpus: Served, relat
     other = "named" if relation == "addressed" else "addressed"
     first_of_other = _expected(corpus, agency, RELATIONS[other][0])[:RECOMMENDATION_PAGE]
     assert _listed(_section(beyond, other)) == first_of_other
+
+
+def test_what_links_here_pages_through_the_same_recommendations(corpus: Served) -> None:
+    """The "What links here" list through addressedTo comes from the same per-build index:
+    newest first, ten at a time, each with its label from the graph."""
+    agency = _busiest_agency(corpus)
+    expected = _expected(corpus, agency, "addressedTo")
+    for start in (0, 10):
+        page = _page(corpus, agency, f"?via=rg:addressedTo&from={start}")
+        section = page.split('id="links-heading"', 1)[1]
+        through = next(part for part in section.split("<h3 ")[1:]
+                       if "Addressed to" in part.split("</h3>", 1)[0]
+                       or "addressed to" in part.split("</h3>", 1)[0])
+        listed = [DEFAULT_BASE_IRI + path for path in
+                  re.findall(r'href="/page/(recommendation/[^"]+)"', through.split("</ul>")[0])]
+        assert listed == expected[start:start + 10]
+        label = str(next(iter(corpus.store.query(
+            f"SELECT ?l WHERE {{ <{expected[start]}> <http://www.w3.org/2000/01/rdf-schema#label>"
+            " ?l }")))[0].value)
+        assert f">{label}</a>" in through
