@@ -1,6 +1,7 @@
-"""The agency page's query (web/queries/pages/agency-recommendations.rq) on a made-up build:
-recommendations addressed to an agency and those whose text names it, each labelled, and for
-a kind of service (police) those of its organisations (a named force), saying which."""
+"""What an agency page lists (web/queries/pages/agency-recommendations.rq and
+agency-organisations.rq, indexed once per build by `index_agency_recommendations`) on a made-up
+build: recommendations addressed to an agency and those whose text names it, each labelled, and
+for a kind of service (police) those of its organisations (a named force), saying which."""
 
 from __future__ import annotations
 
@@ -14,24 +15,38 @@ from reviewgraph.concepts import load_vocabularies
 from reviewgraph.graph import build_graph
 from reviewgraph.records import Recommendation, Record, SourceRef
 from reviewgraph.terms import DEFAULT_BASE_IRI
+from reviewgraph.web.collection import Iri
+from reviewgraph.web.page_queries import Text, Value
+from reviewgraph.web.site import AgencyRecommendations, index_agency_recommendations
 
-QUERY = (Path(__file__).parent.parent / "src" / "reviewgraph" / "web" / "queries" / "pages"
-         / "agency-recommendations.rq").read_text(encoding="utf-8")
+QUERIES = Path(__file__).parent.parent / "src" / "reviewgraph" / "web" / "queries" / "pages"
 
 
-def _store(graph: Graph) -> pyoxigraph.Store:
+def _index(graph: Graph) -> AgencyRecommendations:
     store = pyoxigraph.Store()
     store.load(graph.serialize(format="nt").encode("utf-8"), pyoxigraph.RdfFormat.N_TRIPLES)
-    return store
+
+    def select(name: str) -> list[dict[str, Value | None]]:
+        text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+        solutions = store.query(text)
+        names = [variable.value for variable in solutions.variables]  # type: ignore[union-attr]
+        return [{name: None if term is None else (Iri(term.value) if isinstance(
+                    term, pyoxigraph.NamedNode) else Text(term.value))
+                 for name, term in zip(names, solution, strict=True)}
+                for solution in solutions]  # type: ignore[union-attr]
+
+    return index_agency_recommendations(select("agency-recommendations"),
+                                        select("agency-organisations"))
 
 
-def _rows(store: pyoxigraph.Store, agency: str) -> list[tuple[str, str, str | None]]:
-    """(recommendation number, relation, organisation label) for the agency's page."""
-    query = QUERY.replace("VALUES ?this { UNDEF }",
-                          f"VALUES ?this {{ <{DEFAULT_BASE_IRI}agency/{agency}> }}")
-    return [(row["recommendation"].value.rsplit("-", 1)[1], row["relation"].value,
-             row["viaLabel"].value if row["viaLabel"] is not None else None)
-            for row in store.query(query)]  # type: ignore[union-attr]
+def _rows(index: AgencyRecommendations, agency: str) -> list[tuple[str, str, str | None]]:
+    """(recommendation number, relation, organisation it came through) on the agency's page."""
+    iri = f"{DEFAULT_BASE_IRI}agency/{agency}"
+    via = {recommendation: organisation.rsplit("/", 1)[1]
+           for (kind, recommendation), organisation in index.via.items() if kind == iri}
+    return [(recommendation.rsplit("-", 1)[1], relation, via.get(recommendation))
+            for relation, recommendations in index.listed.get(iri, {}).items()
+            for recommendation in recommendations]
 
 
 def test_kind_and_force_pages_list_addressed_and_named_recommendations() -> None:
@@ -44,11 +59,11 @@ def test_kind_and_force_pages_list_addressed_and_named_recommendations() -> None
     text = " ".join(r.text for r in recommendations)
     record = Record(title="Child Q", year=2020, locality="Kent", source=SourceRef("q.txt", 1, 5),
                     recommendations=recommendations, agencies=default_matcher().find(text))
-    store = _store(build_graph([record], load_vocabularies()).graph)
-    assert sorted(_rows(store, "kent-police")) == [
+    index = _index(build_graph([record], load_vocabularies()).graph)
+    assert sorted(_rows(index, "kent-police")) == [
         ("1", "addressed", None), ("2", "named", None), ("4", "named", None)]
     # The kind's page: addressed to it (4), or to one of its forces (1, saying which); named
     # (2, once: the kind itself, not again through the force).
-    assert sorted(_rows(store, "police")) == [
-        ("1", "addressed", "Kent Police"), ("2", "named", None), ("4", "addressed", None)]
-    assert _rows(store, "general-practitioners") == [("3", "named", None)]
+    assert sorted(_rows(index, "police")) == [
+        ("1", "addressed", "kent-police"), ("2", "named", None), ("4", "addressed", None)]
+    assert _rows(index, "general-practitioners") == [("3", "named", None)]

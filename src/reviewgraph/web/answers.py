@@ -39,6 +39,7 @@ from reviewgraph.web.site import Site
 from reviewgraph.web.tables import csv_cell, reviews_csv
 
 PAGE_SIZE = 20  # reviews a page, or recommendations a page of one addressee
+_FEW_MEMBERS = 5_000  # a selection this small is tested as a set of positions
 GROUP_PREVIEW = 5  # recommendations shown under each addressee before "all N"
 PARTNERSHIP_KEY = "partnership"
 OTHER_KEY = "other"
@@ -118,6 +119,7 @@ class PartsTable:
                     self.by_group[group].append((review, part))
                     per_review[group][review] += 1
         self.planes = {group: bit_planes(counts) for group, counts in per_review.items()}
+        self._last_few: tuple[int, set[int]] | None = None
 
     def count(self, group: str, members: int) -> int:
         return sum((members & plane).bit_count() << bit
@@ -128,14 +130,29 @@ class PartsTable:
         """The group's recommendations among `members`, newest first, [start:stop]."""
         found = []
         index = 0
+        # A few reviews chosen (a narrow filter): look them up in a set, since the walk may
+        # pass every one of the group's tens of thousands of recommendations and testing a bit
+        # of a 100,000-bit number shifts all of it. Many chosen: the walk stops early.
+        few = self._few(members)
         for position, part in self.by_group.get(group, []):
-            if members >> position & 1:
+            if position in few if few is not None else members >> position & 1:
                 if index >= start:
                     found.append((position, part))
                     if len(found) >= stop - start:
                         break
                 index += 1
         return found
+
+    def _few(self, members: int) -> set[int] | None:
+        """`members` as a set of positions when they are few (the last set made is kept: a
+        page asks for every group's items with the same selection)."""
+        if members.bit_count() > _FEW_MEMBERS:
+            return None
+        last = self._last_few
+        if last is None or last[0] != members:
+            last = (members, set(_positions(members)))
+            self._last_few = last
+        return last[1]
 
     def label(self, key: str) -> str:
         return GROUP_LABELS.get(key) or self.labels.get(key, key)

@@ -125,6 +125,16 @@ class PageQueries:
             text = text.replace(_PROPERTY_MARK, safe_iri(prop))
         return text
 
+    def bind_values(self, name: str, variable: str, iris: Iterable[str]) -> str:
+        """`name` with its `VALUES ?variable { UNDEF }` line listing `iris` instead: a page of
+        entities chosen by the site (one page of an agency's recommendations)."""
+        declaration = f"VALUES ?{variable} {{ UNDEF }}"
+        text = self.texts[name]
+        if declaration not in text:
+            raise ValueError(f"{name}.rq has no line {declaration!r} to bind")
+        listed = " ".join(f"<{safe_iri(iri)}>" for iri in iris)
+        return text.replace(declaration, f"VALUES ?{variable} {{ {listed} }}")
+
     def link(self, name: str, this: str | None = None) -> str:
         """`query=...` (form-encoded) for the editor link of `name` bound to `this`."""
         encoded = self._links.get(name)

@@ -88,6 +88,9 @@ def register_pages(app: Flask, source: PageSource, settings: Any = None) -> Site
         for template in sorted((WEB_DIR / "templates" / "pages").glob("*.html")):
             app.jinja_env.get_template(f"pages/{template.name}")
         site.collection  # noqa: B018 - builds the index
+        site.agency_recommendations  # noqa: B018 - and the agencies' recommendations
+        downloads.class_counts(site)  # and what reads the whole graph once per build
+        sitemap.entity_paths(site)
 
     threading.Thread(target=prepare, name="reviewgraph-index", daemon=True).start()
     return site

@@ -37,6 +37,7 @@ from reviewgraph.web.site import (
     serialisation_prefixes,
     statements,
 )
+from reviewgraph.web.views.agency import agency_recommendations
 from reviewgraph.web.views.common import (
     alternates_for,
     current_site,
@@ -206,16 +207,7 @@ def subject_page(site: Site, iri: str, kind: str, description: Description,
                     ("Themes and keywords in the same reviews",
                      "concept-cooccurring", iri)]
     if kind == "agency":
-        recs = site.cached_select("agency-recommendations", iri)
-        context["recommendations"] = [
-            {"text": str(r["text"] or ""), "href": site.href(str(r["recommendation"])),
-             "review": site.value_view(r["review"], r.get("reviewLabel")),
-             "year": str(r["year"]), "named": str(r.get("relation")) == "named"}
-            for r in recs]
-        # The query keeps the newest hundred: say how many of each relation there are.
-        linked = dict(site.backlink_counts(iri))
-        context["recommendation_totals"] = {"addressed": linked.get(RG_IRI + "addressedTo", 0),
-                                            "named": linked.get(RG_IRI + "namesAgency", 0)}
+        context["recommendations"] = agency_recommendations(site, iri)
         context["acronyms"] = [str(v) for v, _ in description.all(str(SKOS.altLabel))]
         queries.insert(1, ("Recommendations addressed to it", "agency-recommendations", iri))
     context["concept"] = concept_context(site, description)
