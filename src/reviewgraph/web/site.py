@@ -484,7 +484,8 @@ def index_agency_recommendations(rows: Iterable[Mapping[str, Value | None]],
         own = found.get(kind, {})
         addressed, named = set(own.get("addressed", ())), set(own.get("named", ()))
         # Addressed to one of its organisations first: that wins over the kind being named.
-        passes = (("addressed", addressed, set()), ("named", named, addressed))
+        passes: tuple[tuple[str, set[Iri], set[Iri]], ...] = (
+            ("addressed", addressed, set()), ("named", named, addressed))
         for relation, into, before in passes:
             for organisation in sorted(members):
                 for recommendation in found.get(organisation, {}).get(relation, ()):
