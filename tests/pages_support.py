@@ -9,11 +9,13 @@ itself; once it does, this leaves them to it.
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pyoxigraph
 import requests
@@ -28,6 +30,16 @@ from reviewgraph.web import Settings, create_app
 from reviewgraph.web.site import Site
 
 SAMPLE_PAGE = SOURCES_DIR / "nspcc-new-in-the-collection-2025.txt"
+SYNTHETIC = Path(__file__).resolve().parents[1] / "bench" / "synthetic.py"
+
+
+def synthetic_module() -> ModuleType:
+    """bench/synthetic.py (the made-up corpus), which is a script, not a package module."""
+    spec = importlib.util.spec_from_file_location("synthetic", SYNTHETIC)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @dataclass

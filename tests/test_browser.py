@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-from pages_support import SAMPLE_PAGE, Served, served_build
+from pages_support import SAMPLE_PAGE, Served, served_build, synthetic_module
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -397,13 +397,7 @@ def check_query_page(reader: Reader, name: str) -> None:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """1,500 made-up reviews (bench/synthetic.py through the real build): charts with spread."""
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[1] / "bench" / "synthetic.py"
-    spec = importlib.util.spec_from_file_location("synthetic", path)
-    assert spec is not None and spec.loader is not None
-    synthetic = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(synthetic)
+    synthetic = synthetic_module()
     folder = tmp_path_factory.mktemp("browser-corpus")
     pages = synthetic.write_pages(1500, folder / "pages", per_page=500)
     with served_build(pages, folder) as served:

@@ -11,7 +11,6 @@ than five reviews are shown as counts.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import re
 from collections import Counter
@@ -23,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import pyoxigraph
 import pytest
 import requests
-from pages_support import SAMPLE_PAGE, Served, served_build
+from pages_support import SAMPLE_PAGE, Served, served_build, synthetic_module
 
 from reviewgraph.web.insights import INSIGHTS, share_text
 
@@ -34,15 +33,7 @@ YEARS = "&".join(f"year={year}" for year in range(2019, 2026))
 FILTERED = "keyword=domestic-abuse&" + YEARS  # "Domestic abuse, 2019 to 2025"
 
 
-def _synthetic_module():
-    spec = importlib.util.spec_from_file_location("synthetic", ROOT / "bench" / "synthetic.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-synthetic = _synthetic_module()
+synthetic = synthetic_module()
 
 
 @pytest.fixture(scope="module")

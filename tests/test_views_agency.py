@@ -6,36 +6,25 @@ pages together list every recommendation once, and the totals say how many there
 from __future__ import annotations
 
 import html
-import importlib.util
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
-from pages_support import Served, served_build
+from pages_support import Served, served_build, synthetic_module
 
 from reviewgraph.terms import DEFAULT_BASE_IRI, RG_IRI
 from reviewgraph.web.views.agency import RECOMMENDATION_PAGE
 
-ROOT = Path(__file__).resolve().parents[1]
 BROWSER_ACCEPT = "text/html,application/xhtml+xml"
 RELATIONS = {"addressed": ("addressedTo", "recs-heading", "named-heading"),
              "named": ("namesAgency", "named-heading", "</section>")}
 
 
-def _synthetic_module():
-    spec = importlib.util.spec_from_file_location("synthetic", ROOT / "bench" / "synthetic.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("agency-synthetic")
-    pages = _synthetic_module().write_pages(200, folder / "pages", per_page=200)
+    pages = synthetic_module().write_pages(200, folder / "pages", per_page=200)
     with served_build(pages, folder) as served:
         yield served
 
