@@ -437,3 +437,15 @@ def test_a_named_police_force_is_an_organisation_of_the_police_kind(vocabularies
     assert graph.value(recommendation, RG.namesAgency) == iri("agency/police")
     assert result.warnings == []
     assert validate(result.graph).conforms
+
+
+@pytest.mark.parametrize("text", ["A plain text", "", "ünïcode “quoted”", "tab\tand\nline",
+                                  "x\x00y", "12", "true"])
+def test_plain_literals_are_what_rdflib_makes(text: str) -> None:
+    from reviewgraph.graph import plain_literal
+
+    made, expected = plain_literal(text), Literal(text)
+    assert type(made) is Literal and made == expected and hash(made) == hash(expected)
+    assert (str(made), made.language, made.datatype, made.value, made.ill_typed) == \
+        (str(expected), expected.language, expected.datatype, expected.value, expected.ill_typed)
+    assert made.n3() == expected.n3()

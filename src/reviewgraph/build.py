@@ -29,6 +29,7 @@ import gc
 import hashlib
 import itertools
 import json
+import mmap
 import multiprocessing
 import os
 import pickle
@@ -36,6 +37,7 @@ import re
 import shutil
 import tempfile
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -82,7 +84,11 @@ PAGES_FILE = "pages.json"
 REPORT_FILE = "report.json"
 OUTPUT_FILES = (TURTLE_FILE, NTRIPLES_FILE, NQUADS_FILE, JSONLD_FILE, PAGES_FILE, REPORT_FILE)
 # A file's content to write: text, or its UTF-8 in parts.
-Content = str | list[bytes]
+# A piece of a file: bytes made here, or a view of a chunk worker's file (see _load_chunk).
+Piece = bytes | memoryview
+Content = str | list[Piece]
+# A node's pieces: its subject as written, its N-Triples lines, Turtle block and JSON-LD node.
+_Block = tuple[str, Piece, Piece, Piece]
 SHARED_GRAPH = "graph/_shared"  # {base}graph/_shared; no page stem slugifies to "_shared"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_TYPE = str(RDF.type)
@@ -778,8 +784,8 @@ class _ChunkResult:
     sub_class: bool
     types: list  # rdf:type triples of its source pages and reviews (the shared nodes link there)
     validated: list | None  # None: the fast engine cannot report these nodes alone
-    quads: dict[str, bytes]
-    blocks: list[tuple[str, bytes, bytes, bytes]]
+    quads: dict[str, Piece]
+    blocks: list[_Block]
     classes: Counter
     triples: int
     decisions: list[dict]
@@ -833,20 +839,21 @@ def _chunk_work(paths: list[Path]) -> _ChunkResult:
     sub_class = RDFS.subClassOf in index.predicates()
     places.used = {URIRef(iri) for page in chunk.pages.values()  # type: ignore[attr-defined]
                    for iri in page.places}
+    # The chunk's nodes as written, before the shared triples join the index.
+    by_subject, subject_of = _written_by_subject(index.out)
     index.add(shared_triples(shared.vocabularies, places, chunk.keywords_seen,  # type: ignore[arg-type]
                              sources, chunk.reviews, 0))
     validated = validate_focus(index, owned.__contains__)
     del index
 
-    page_lines = {file: nt_lines(page.triples) for file, page in chunk.pages.items()}
     metadata = {file: replace(page, triples=set()) for file, page in chunk.pages.items()}
-    quads = {graph_iri(shared.base_iri, chunk.sources[file]): nquads(
-        {graph_iri(shared.base_iri, chunk.sources[file]): lines}).encode("utf-8")
-        for file, lines in page_lines.items()}
-    lines = _merged(page_lines.values())
-    del page_lines
-    count = len(lines)
-    blocks, classes = _subject_blocks(lines)
+    blocks, classes = _blocks(by_subject)
+    count = sum(len(objects) for predicates in by_subject.values()
+                for objects in predicates.values())
+    del by_subject
+    quads = _page_quads(chunk.pages, {file: graph_iri(shared.base_iri, iri)
+                                      for file, iri in chunk.sources.items()},
+                        subject_of, {block[0]: block[1] for block in blocks})
     identities = chunk.identities
     return _ChunkResult(problems, metadata, chunk.sources, chunk.reviews, chunk.keywords_seen,
                         chunk.locality_values, chunk.warnings, [str(s) for s in owned],
@@ -888,12 +895,21 @@ def _parsed(path: Path, shared: _Shared) -> ParseResult | None:
 
 
 def _chunk_to_file(paths: list[Path], folder: str) -> str:
-    """_chunk_work, its result pickled into a new file in `folder`; the file's name. (A chunk
-    sends ~130 MB of pieces; through the pool's pipe that cost this process more CPU than
-    the rest of its work, through a file a fraction.)"""
+    """_chunk_work, its result in a new file in `folder`; the file's name. The file holds the
+    formatted pieces one after another (~130 MB a chunk), then the rest of the result
+    pickled, with the pieces' lengths, then that pickle's length: the parent maps the file
+    and writes the pieces from the map, never copying them into its memory (reading them
+    from a pickle cost it more CPU than the rest of its work)."""
     result = _chunk_work(paths)
-    with tempfile.NamedTemporaryFile(dir=folder, suffix=".pickle", delete=False) as file:
-        pickle.dump(result, file, protocol=pickle.HIGHEST_PROTOCOL)
+    pieces = [piece for block in result.blocks for piece in block[1:]]
+    pieces += result.quads.values()
+    rest = pickle.dumps((replace(result, blocks=[], quads={}),
+                         [block[0] for block in result.blocks], list(result.quads),
+                         array("Q", map(len, pieces))), protocol=pickle.HIGHEST_PROTOCOL)
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".chunk", delete=False) as file:
+        file.writelines(pieces)
+        file.write(rest)
+        file.write(len(rest).to_bytes(8, "little"))
     return file.name
 
 
@@ -906,9 +922,18 @@ def _scratch() -> str | None:
 
 
 def _load_chunk(name: str) -> _ChunkResult:
-    path = Path(name)
-    result = pickle.loads(path.read_bytes())
-    path.unlink()
+    """A chunk's result from its file (see _chunk_to_file), its pieces views of the mapped
+    file (which is removed: its memory is freed once no piece is left)."""
+    with open(name, "rb") as file:
+        view = memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
+    os.unlink(name)
+    size = int.from_bytes(view[-8:], "little")
+    result, subjects, graphs, lengths = pickle.loads(view[-8 - size:-8])
+    ends = list(itertools.accumulate(lengths))
+    pieces = [view[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+    result.blocks = [(subject, *pieces[3 * number:3 * number + 3])
+                     for number, subject in enumerate(subjects)]
+    result.quads = dict(zip(graphs, pieces[3 * len(subjects):], strict=True))
     return result
 
 
@@ -921,28 +946,79 @@ def _merged(sorted_lists: Iterable[list[str]]) -> list[str]:
     return [line for line, after in zip(lines, [*lines[1:], None], strict=True) if line != after]
 
 
-def _subject_blocks(lines: list[str]) -> tuple[list[tuple[str, bytes, bytes, bytes]], Counter]:
-    """Sorted, distinct N-Triples lines -> per subject (as written): its lines, its Turtle
-    block and its JSON-LD node, in UTF-8 (a chunk worker's encoding them spares the parent
-    from decoding them from the pickle and encoding them again to write them); and the count
-    of each class (as the report names it)."""
-    by_subject: dict[str, dict[str, list[str]]] = {}
-    own_lines: dict[str, list[str]] = {}
-    for line in lines:
-        subject, predicate, rest = line.split(" ", 2)
-        predicates = by_subject.get(subject)
-        if predicates is None:
-            predicates = by_subject[subject] = {}
-            own_lines[subject] = []
-        predicates.setdefault(predicate, []).append(rest[:-2])
-        own_lines[subject].append(line)
+def _subject_blocks(lines: list[str]) -> tuple[list[_Block], Counter]:
+    """Sorted, distinct N-Triples lines -> _blocks of them."""
+    return _blocks(_by_subject(lines))
+
+
+def _blocks(by_subject: dict[str, dict[str, list[str]]]
+            ) -> tuple[list[_Block], Counter]:
+    """Lines by subject (as _by_subject gives them) -> per subject (as written): its lines,
+    its Turtle block and its JSON-LD node, in UTF-8, each as it goes in its file (the lines
+    with their line ends, the node after the ",\n" that comes before every node but the
+    first), so that a file is its pieces one after another (a chunk worker's encoding them
+    spares the parent from decoding and encoding them again); and the count of each class (as
+    the report names it)."""
     turtle_cache: dict[str, str] = {}
     jsonld_cache: dict[str, str] = {}
-    blocks = [(subject, "\n".join(own_lines[subject]).encode("utf-8"),
+    blocks = [(subject,
+               "".join([f"{subject} {predicate} {value} .\n" for predicate, values
+                        in predicates.items() for value in values]).encode("utf-8"),
                _turtle_block(subject, predicates, turtle_cache).encode("utf-8"),
-               _jsonld_node(subject, predicates, jsonld_cache).encode("utf-8"))
+               (",\n" + _jsonld_node(subject, predicates, jsonld_cache)).encode("utf-8"))
               for subject, predicates in by_subject.items()]
     return blocks, Counter(_class_counts(by_subject))
+
+
+def _written_by_subject(out: dict[object, dict[object, list]]
+                        ) -> tuple[dict[str, dict[str, list[str]]], dict[object, str]]:
+    """An index's triples (subject -> predicate -> values, as TripleIndex.out holds them) as
+    _by_subject gives their sorted, distinct N-Triples lines, without making the lines: a
+    subject's lines sort as their (predicate, value) pairs do, as no predicate (ending in
+    '>') is a prefix of another, and a value is one of another only where '^^' or '@' follows
+    it, which sorts after the space that follows it in its line. Also each subject's text."""
+    written: dict[int, str] = {}  # term (by identity: the index holds them) -> as written
+    by_subject: dict[str, dict[str, list[str]]] = {}
+    subject_of: dict[object, str] = {}
+    for s, by_predicate in out.items():
+        subject = subject_of[s] = nt_term(s)
+        predicates: dict[str, list[str]] = {}
+        for p, values in by_predicate.items():
+            predicate = written.get(id(p))
+            if predicate is None:
+                predicate = written[id(p)] = nt_term(p)
+            objects = []
+            for o in values:
+                value = written.get(id(o))
+                if value is None:
+                    value = written[id(o)] = nt_term(o)
+                objects.append(value)
+            predicates[predicate] = sorted(set(objects)) if len(objects) > 1 else objects
+        by_subject[subject] = dict(sorted(predicates.items())) if len(predicates) > 1 \
+            else predicates
+    return by_subject, subject_of
+
+
+def _page_quads(pages: dict[str, PageGraph], graphs: dict[str, str],
+                subject_of: dict[object, str], lines_of: dict[str, Piece]) -> dict[str, Piece]:
+    """Each page's named graph (by IRI) as N-Quads, from its subjects' lines where no other
+    page describes them (then a subject's lines are the page's own), else from its triples."""
+    subjects = {file: {s for s, _, _ in page.triples} for file, page in pages.items()}
+    seen: set = set()
+    shared: set = set()
+    for nodes in subjects.values():
+        shared |= seen & nodes
+        seen |= nodes
+    quads: dict[str, Piece] = {}
+    for file, page in pages.items():
+        graph = graphs[file]
+        if shared.isdisjoint(subjects[file]):
+            written = sorted(subject_of[s] + " " for s in subjects[file])
+            text = b"".join([lines_of[subject[:-1]] for subject in written])
+            quads[graph] = text.replace(b" .\n", f" <{graph}> .\n".encode())
+        else:
+            quads[graph] = nquads({graph: nt_lines(page.triples)}).encode("utf-8")
+    return quads
 
 
 def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict: bool,
@@ -1071,13 +1147,15 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
         # Every node's pieces are made; each file puts them in its own order (and is given
         # in parts, not copied once more to put its head and tail on).
         blocks.sort(key=_nt_order)
-        write(NTRIPLES_FILE, [b"\n".join([block[1] for block in blocks]), b"\n"])
+        write(NTRIPLES_FILE, [block[1] for block in blocks])
         blocks.sort(key=_first)
-        write(TURTLE_FILE, [_TURTLE_HEADER.encode("utf-8"),
-                            b"".join([block[2] for block in blocks])])
+        write(TURTLE_FILE, [_TURTLE_HEADER.encode("utf-8"), *[block[2] for block in blocks]])
         blocks.sort(key=_iri_order)
         head, tail = _jsonld_document(["\0"]).encode("utf-8").split(b"\0")
-        write(JSONLD_FILE, [head, b",\n".join([block[3] for block in blocks]), tail])
+        nodes = [block[3] for block in blocks]
+        if nodes:
+            nodes[0] = memoryview(nodes[0])[len(b",\n"):]  # no comma before the first
+        write(JSONLD_FILE, [head, *nodes, tail])
         write(NQUADS_FILE, [quads[graph] for graph in sorted(quads)])
         return {}
 
@@ -1108,12 +1186,12 @@ def _page_localities(page_paths: list[Path], pages: dict[str, PageGraph],
                     (localities[name],) = locality_values[name]
 
 
-def _nt_order(block: tuple[str, bytes, bytes, bytes]) -> str:
+def _nt_order(block: _Block) -> str:
     # Lines sort by their subject followed by a space (no IRI holds one), then within it.
     return block[0] + " "
 
 
-def _iri_order(block: tuple[str, bytes, bytes, bytes]) -> str:
+def _iri_order(block: _Block) -> str:
     return block[0][1:-1]
 
 
@@ -1257,14 +1335,27 @@ def _write_outputs(out_dir: Path, base_iri: str, states: list[_PageState],
 WRITES_AHEAD = 2
 
 
-def _write_file(path: Path, parts: list[bytes]) -> str:
-    """Write the parts as one file; its sha256."""
+def _write_file(path: Path, parts: list[Piece]) -> str:
+    """Write the parts as one file; its sha256. The parts go to the file as they are, many in
+    one system call (a build's files are ~100,000 pieces each: joining them first copied
+    them all once more)."""
     digest = hashlib.sha256()
-    with path.open("wb") as file:
-        for part in parts:
-            digest.update(part)
-            file.write(part)
+    with path.open("wb", buffering=0) as file:
+        for start in range(0, len(parts), WRITE_BATCH):
+            batch = parts[start:start + WRITE_BATCH]
+            for part in batch:
+                digest.update(part)
+            size = sum(map(len, batch))
+            written = os.writev(file.fileno(), batch) if hasattr(os, "writev") else 0
+            if written < size:  # a short write: the rest, part by part
+                rest = memoryview(b"".join(batch))[written:]
+                while rest:
+                    rest = rest[file.write(rest) or 0:]
     return digest.hexdigest()
+
+
+# Parts written in one system call (IOV_MAX on Linux and macOS).
+WRITE_BATCH = 1024
 
 
 # Builds with at least this many triples write their JSON-LD in a forked process.

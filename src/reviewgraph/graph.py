@@ -155,6 +155,19 @@ RIGHTS_DESCRIPTION = (
     "\u00a9 NSPCC. The reports themselves belong to the bodies that published them.")
 
 
+def plain_literal(text: str) -> Literal:
+    """Literal(text) for a plain string (no language, no datatype), made directly: rdflib's
+    constructor checks and converts each value it is given (3 µs, a build's texts are
+    hundreds of thousands), and for a plain string each check passes and the value is the
+    string itself (tests/test_graph.py compares the two)."""
+    if type(text) is not str:  # a str subclass (a Literal): rdflib's own way
+        return Literal(text)
+    literal = str.__new__(Literal, text)
+    literal._language = literal._datatype = literal._ill_typed = None  # type: ignore[attr-defined]
+    literal._value = text  # type: ignore[attr-defined]
+    return literal
+
+
 def review_label(record: Record) -> str:
     return f"{record.title} ({record.locality or 'anonymous'}, {record.year})"
 
@@ -290,8 +303,10 @@ class _Builder:
         return literal
 
     def text(self, subject: URIRef, predicate: URIRef, value: str | None) -> None:
-        if value is not None and value.strip():
-            self.triples.add((subject, predicate, Literal(value.strip())))
+        if value is not None:
+            value = value.strip()
+            if value:
+                self.triples.add((subject, predicate, plain_literal(value)))
 
     def warn(self, record: Record, message: str, entity: str) -> None:
         self.warnings.append(Problem(message, record.source.file, record.source.first_line, entity))

@@ -778,7 +778,9 @@ def _value_check(shapes: Graph, shape: RdfTerm, parameter: RdfTerm, argument: Rd
         def datatype_test(v: RdfTerm) -> bool:
             if not isinstance(v, Literal):
                 return False
-            kind = (v.datatype, v.language, type(v.value), getattr(v, "ill_typed", None))
+            # rdflib's own slots: its properties cost a Python call each (a build checks
+            # millions of values).
+            kind = (v._datatype, v._language, type(v._value), v._ill_typed)
             result = memo.get(kind)
             if result is None:
                 result = memo[kind] = _literal_is(v, argument)  # type: ignore[arg-type]
@@ -803,9 +805,10 @@ def _value_check(shapes: Graph, shape: RdfTerm, parameter: RdfTerm, argument: Rd
         if not isinstance(argument, Literal) or not isinstance(argument.value, int):
             raise _Unsupported
         bound = argument.value
+        # len(str(v)), as pyshacl: rdflib's terms are strings (their text) already.
         if parameter == SH.minLength:
-            return lambda v: bound == 0 or (not isinstance(v, BNode) and len(str(v)) >= bound)
-        return lambda v: not isinstance(v, BNode) and len(str(v)) <= bound
+            return lambda v: bound == 0 or (not isinstance(v, BNode) and len(v) >= bound)
+        return lambda v: not isinstance(v, BNode) and len(v) <= bound
     if parameter in (SH.minInclusive, SH.maxInclusive):
         if not isinstance(argument, Literal):
             raise _Unsupported
@@ -1115,61 +1118,61 @@ def _focus_nodes(index: TripleIndex, targets: list[tuple[object, object]]) -> li
     return list(found)
 
 
-def _run_property(index: TripleIndex, check: _PropertyCheck, focus_nodes: Iterable,
-                  found: list[_Found]) -> None:
-    path, messages, severity = check.path, check.messages, check.severity
-    if isinstance(path, tuple):
-        inverse = index.inverse(path[1])
-
-        def values_of(node: object) -> Sequence:
-            values = inverse.get(node, ())
-            return list(dict.fromkeys(values)) if len(values) > 1 else values
-    elif index.distinct:
-        out, predicate = index.out, index.canonical(path)
-
-        def values_of(node: object) -> Sequence:
-            return out.get(node, _EMPTY).get(predicate, ())  # distinct already; only read
-    else:
-        out, predicate = index.out, index.canonical(path)
-
-        def values_of(node: object) -> Sequence:
-            values = out.get(node, _EMPTY).get(predicate, ())
-            return list(dict.fromkeys(values)) if len(values) > 1 else values
-    tests = check.value_tests
-    classes = [index.canonical(cls) for cls in check.classes]
-    alternatives = [[(member_tests, [index.canonical(c) for c in member_classes])
-                     for member_tests, member_classes in options]
-                    for options in check.alternatives]
-    min_count, max_count = check.min_count, check.max_count
+def _run_properties(index: TripleIndex, checks: Sequence[_PropertyCheck],
+                    focus_nodes: Iterable, found: list[_Found]) -> None:
+    """A node shape's property checks, focus node by focus node (each node's predicates are
+    looked up once for all of its checks; results are sorted in the report)."""
+    out, distinct = index.out, index.distinct
+    prepared = []
+    for check in checks:
+        # Forward paths read the node's own predicates; an inverse path its inverse index.
+        inverse = index.inverse(check.path[1]) if isinstance(check.path, tuple) else None
+        prepared.append((
+            inverse, None if inverse is not None else index.canonical(check.path), check.path,
+            check.messages, check.severity, check.min_count, check.max_count,
+            check.value_tests, [index.canonical(cls) for cls in check.classes],
+            [[(member_tests, [index.canonical(c) for c in member_classes])
+              for member_tests, member_classes in options] for options in check.alternatives],
+            check.has_values, check.less_or_equal))
     for focus in focus_nodes:
-        values = values_of(focus)
-        if min_count is not None and len(values) < min_count:
-            found.append(_Found(severity, focus, path, None, messages))
-        if max_count is not None and len(values) > max_count:
-            found.append(_Found(severity, focus, path, None, messages))
-        for value in values:
-            for test in tests:
-                if not test(value):
-                    found.append(_Found(severity, focus, path, value, messages))
-            for cls in classes:
-                if isinstance(value, Literal) or not index.has_class(value, cls):
-                    found.append(_Found(severity, focus, path, value, messages))
-            for options in alternatives:
-                if not any(all(t(value) for t in member_tests) and all(
-                        not isinstance(value, Literal) and index.has_class(value, c)
-                        for c in member_classes) for member_tests, member_classes in options):
-                    found.append(_Found(severity, focus, path, value, messages))
-        for required in check.has_values:
-            if required not in values:
+        by_predicate = out.get(focus, _EMPTY)
+        for (inverse, predicate, path, messages, severity, min_count, max_count, tests,
+             classes, alternatives, has_values, less_or_equal) in prepared:
+            if inverse is None:
+                values = by_predicate.get(predicate, ())
+                if not distinct and len(values) > 1:
+                    values = list(dict.fromkeys(values))
+            else:
+                values = inverse.get(focus, ())
+                if len(values) > 1:
+                    values = list(dict.fromkeys(values))
+            if min_count is not None and len(values) < min_count:
                 found.append(_Found(severity, focus, path, None, messages))
-        for other in check.less_or_equal:
-            bounds = index.values(focus, other)
+            if max_count is not None and len(values) > max_count:
+                found.append(_Found(severity, focus, path, None, messages))
             for value in values:
-                if isinstance(value, BNode) or any(isinstance(b, BNode) for b in bounds):
-                    raise _Unsupported  # pyshacl refuses these: let it say so
-                for bound in bounds:
-                    if not _less_or_equal(value, bound):
+                for test in tests:
+                    if not test(value):
                         found.append(_Found(severity, focus, path, value, messages))
+                for cls in classes:
+                    if isinstance(value, Literal) or not index.has_class(value, cls):
+                        found.append(_Found(severity, focus, path, value, messages))
+                for options in alternatives:
+                    if not any(all(t(value) for t in member_tests) and all(
+                            not isinstance(value, Literal) and index.has_class(value, c)
+                            for c in member_classes) for member_tests, member_classes in options):
+                        found.append(_Found(severity, focus, path, value, messages))
+            for required in has_values:
+                if required not in values:
+                    found.append(_Found(severity, focus, path, None, messages))
+            for other in less_or_equal:
+                bounds = index.values(focus, other)
+                for value in values:
+                    if isinstance(value, BNode) or any(isinstance(b, BNode) for b in bounds):
+                        raise _Unsupported  # pyshacl refuses these: let it say so
+                    for bound in bounds:
+                        if not _less_or_equal(value, bound):
+                            found.append(_Found(severity, focus, path, value, messages))
 
 
 def _less_or_equal(value: object, bound: object) -> bool:
@@ -1210,8 +1213,7 @@ def _run_fast(index: TripleIndex, compiled: CompiledShapes,
                         for value in dict.fromkeys(values):
                             found.append(_Found(check.severity, focus, predicate, value,
                                                 check.messages))
-        for prop in check.properties:
-            _run_property(index, prop, focus_nodes, found)
+        _run_properties(index, check.properties, focus_nodes, found)
         if check.sparql:
             focus_set = set(focus_nodes)
             for sparql in check.sparql:
