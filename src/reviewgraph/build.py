@@ -87,8 +87,10 @@ OUTPUT_FILES = (TURTLE_FILE, NTRIPLES_FILE, NQUADS_FILE, JSONLD_FILE, PAGES_FILE
 # A piece of a file: bytes made here, or a view of a chunk worker's file (see _load_chunk).
 Piece = bytes | memoryview
 Content = str | list[Piece]
-# A node's pieces: its subject as written, its N-Triples lines, Turtle block and JSON-LD node.
-_Block = tuple[str, Piece, Piece, Piece]
+# What the build writes of its nodes, in columns: each node's subject as written, and for each
+# of N-Triples, Turtle and JSON-LD (FORMATTED), its piece of that file, in the subjects' order.
+_Columns = tuple[list[str], list[list[Piece]]]
+FORMATTED = ("nt", "ttl", "jsonld")
 SHARED_GRAPH = "graph/_shared"  # {base}graph/_shared; no page stem slugifies to "_shared"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_TYPE = str(RDF.type)
@@ -228,16 +230,20 @@ def _unescape(text: str) -> str:
                          else _ECHARS.get(m[3], m[3]), text)
 
 
+_NEEDS_ESCAPE = re.compile(r'[\\"\n\r]')
+
+
 def nt_term(term: object) -> str:
     """A term as N-Triples writes it (also valid Turtle)."""
     if isinstance(term, URIRef):
         return f"<{term}>"
     if isinstance(term, Literal):
-        text = f'"{_escape(str(term))}"'
-        if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype is not None:
-            return f"{text}^^<{term.datatype}>"
+        # rdflib's slots, not its properties (a build writes a million terms).
+        text = f'"{_escape(term) if _NEEDS_ESCAPE.search(term) else term}"'
+        if term._language:
+            return f"{text}@{term._language}"
+        if term._datatype is not None:
+            return f"{text}^^<{term._datatype}>"
         return text
     if isinstance(term, BNode):
         raise ReviewGraphError(f"blank node _:{term} in the graph: every node needs an IRI")
@@ -443,10 +449,6 @@ def jsonld(lines: Sequence[str],
 
 def _iri_of(written: str) -> str:
     return written[1:-1]
-
-
-def _first(pair: tuple) -> str:
-    return pair[0]
 
 
 def class_counts_of_lines(lines: Iterable[str]) -> dict[str, int]:
@@ -785,7 +787,7 @@ class _ChunkResult:
     types: list  # rdf:type triples of its source pages and reviews (the shared nodes link there)
     validated: list | None  # None: the fast engine cannot report these nodes alone
     quads: dict[str, Piece]
-    blocks: list[_Block]
+    nodes: _Columns
     classes: Counter
     triples: int
     decisions: list[dict]
@@ -847,17 +849,17 @@ def _chunk_work(paths: list[Path]) -> _ChunkResult:
     del index
 
     metadata = {file: replace(page, triples=set()) for file, page in chunk.pages.items()}
-    blocks, classes = _blocks(by_subject)
+    nodes, classes = _blocks(by_subject)
     count = sum(len(objects) for predicates in by_subject.values()
                 for objects in predicates.values())
     del by_subject
     quads = _page_quads(chunk.pages, {file: graph_iri(shared.base_iri, iri)
                                       for file, iri in chunk.sources.items()},
-                        subject_of, {block[0]: block[1] for block in blocks})
+                        subject_of, dict(zip(nodes[0], nodes[1][0], strict=True)))
     identities = chunk.identities
     return _ChunkResult(problems, metadata, chunk.sources, chunk.reviews, chunk.keywords_seen,
                         chunk.locality_values, chunk.warnings, [str(s) for s in owned],
-                        [str(o) for o in linked], sub_class, types, validated, quads, blocks,
+                        [str(o) for o in linked], sub_class, types, validated, quads, nodes,
                         classes, count, identities.decisions if identities else [],
                         identities.conflicts if identities else [], named, chunk.touched)
 
@@ -895,21 +897,22 @@ def _parsed(path: Path, shared: _Shared) -> ParseResult | None:
 
 
 def _chunk_to_file(paths: list[Path], folder: str) -> str:
-    """_chunk_work, its result in a new file in `folder`; the file's name. The file holds the
-    formatted pieces one after another (~130 MB a chunk), then the rest of the result
-    pickled, with the pieces' lengths, then that pickle's length: the parent maps the file
-    and writes the pieces from the map, never copying them into its memory (reading them
-    from a pickle cost it more CPU than the rest of its work)."""
+    """_chunk_work, its result in new files in `folder`; their common name. One file holds
+    the rest of the result pickled (with its pieces' lengths); one file per kind of piece
+    (FORMATTED, and the N-Quads of the pages) holds those pieces one after another (~130 MB a
+    chunk in all). The parent maps these files and writes the build's files from the maps,
+    never copying the pieces into its memory (reading them from a pickle cost it more CPU
+    than the rest of its work), and frees each kind once its file is written."""
     result = _chunk_work(paths)
-    pieces = [piece for block in result.blocks for piece in block[1:]]
-    pieces += result.quads.values()
-    rest = pickle.dumps((replace(result, blocks=[], quads={}),
-                         [block[0] for block in result.blocks], list(result.quads),
-                         array("Q", map(len, pieces))), protocol=pickle.HIGHEST_PROTOCOL)
+    subjects, columns = result.nodes
+    kinds = [*columns, list(result.quads.values())]
     with tempfile.NamedTemporaryFile(dir=folder, suffix=".chunk", delete=False) as file:
-        file.writelines(pieces)
-        file.write(rest)
-        file.write(len(rest).to_bytes(8, "little"))
+        pickle.dump((replace(result, nodes=([], []), quads={}), subjects, list(result.quads),
+                     [array("Q", map(len, pieces)) for pieces in kinds]), file,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+    for kind, pieces in zip([*FORMATTED, "nq"], kinds, strict=True):
+        with open(f"{file.name}.{kind}", "wb") as pieces_file:
+            pieces_file.writelines(pieces)
     return file.name
 
 
@@ -922,18 +925,22 @@ def _scratch() -> str | None:
 
 
 def _load_chunk(name: str) -> _ChunkResult:
-    """A chunk's result from its file (see _chunk_to_file), its pieces views of the mapped
-    file (which is removed: its memory is freed once no piece is left)."""
+    """A chunk's result from its files (see _chunk_to_file), its pieces views of the mapped
+    files (which are removed: a file's memory is freed once no piece of it is left)."""
     with open(name, "rb") as file:
-        view = memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
+        result, subjects, graphs, lengths = pickle.load(file)
     os.unlink(name)
-    size = int.from_bytes(view[-8:], "little")
-    result, subjects, graphs, lengths = pickle.loads(view[-8 - size:-8])
-    ends = list(itertools.accumulate(lengths))
-    pieces = [view[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
-    result.blocks = [(subject, *pieces[3 * number:3 * number + 3])
-                     for number, subject in enumerate(subjects)]
-    result.quads = dict(zip(graphs, pieces[3 * len(subjects):], strict=True))
+    kinds = []
+    for kind, sizes in zip([*FORMATTED, "nq"], lengths, strict=True):
+        path = f"{name}.{kind}"
+        with open(path, "rb") as file:
+            view = memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)) \
+                if sum(sizes) else memoryview(b"")
+        os.unlink(path)
+        ends = list(itertools.accumulate(sizes))
+        kinds.append([view[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)])
+    result.nodes = (subjects, kinds[:len(FORMATTED)])
+    result.quads = dict(zip(graphs, kinds[-1], strict=True))
     return result
 
 
@@ -946,28 +953,29 @@ def _merged(sorted_lists: Iterable[list[str]]) -> list[str]:
     return [line for line, after in zip(lines, [*lines[1:], None], strict=True) if line != after]
 
 
-def _subject_blocks(lines: list[str]) -> tuple[list[_Block], Counter]:
+def _subject_blocks(lines: list[str]) -> tuple[_Columns, Counter]:
     """Sorted, distinct N-Triples lines -> _blocks of them."""
     return _blocks(_by_subject(lines))
 
 
-def _blocks(by_subject: dict[str, dict[str, list[str]]]
-            ) -> tuple[list[_Block], Counter]:
-    """Lines by subject (as _by_subject gives them) -> per subject (as written): its lines,
-    its Turtle block and its JSON-LD node, in UTF-8, each as it goes in its file (the lines
-    with their line ends, the node after the ",\n" that comes before every node but the
-    first), so that a file is its pieces one after another (a chunk worker's encoding them
-    spares the parent from decoding and encoding them again); and the count of each class (as
-    the report names it)."""
+def _blocks(by_subject: dict[str, dict[str, list[str]]]) -> tuple[_Columns, Counter]:
+    """Lines by subject (as _by_subject gives them) -> the subjects (as written) and, per
+    subject, its lines, its Turtle block and its JSON-LD node, in UTF-8, each as it goes in its
+    file (the lines with their line ends, the node after the ",\n" that comes before every
+    node but the first), so that a file is its pieces one after another (a chunk worker's
+    encoding them spares the parent from decoding and encoding them again); and the count of
+    each class (as the report names it)."""
     turtle_cache: dict[str, str] = {}
     jsonld_cache: dict[str, str] = {}
-    blocks = [(subject,
-               "".join([f"{subject} {predicate} {value} .\n" for predicate, values
-                        in predicates.items() for value in values]).encode("utf-8"),
-               _turtle_block(subject, predicates, turtle_cache).encode("utf-8"),
-               (",\n" + _jsonld_node(subject, predicates, jsonld_cache)).encode("utf-8"))
-              for subject, predicates in by_subject.items()]
-    return blocks, Counter(_class_counts(by_subject))
+    lines: list[Piece] = [
+        "".join([f"{subject} {predicate} {value} .\n" for predicate, values
+                 in predicates.items() for value in values]).encode("utf-8")
+        for subject, predicates in by_subject.items()]
+    blocks: list[Piece] = [_turtle_block(subject, predicates, turtle_cache).encode("utf-8")
+                           for subject, predicates in by_subject.items()]
+    nodes: list[Piece] = [(",\n" + _jsonld_node(subject, predicates, jsonld_cache)).encode("utf-8")
+                          for subject, predicates in by_subject.items()]
+    return (list(by_subject), [lines, blocks, nodes]), Counter(_class_counts(by_subject))
 
 
 def _written_by_subject(out: dict[object, dict[object, list]]
@@ -1029,8 +1037,6 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     from reviewgraph.parser import load_known_places
     from reviewgraph.places import Places
 
-    vocabularies = load_vocabularies(base_iri)
-    places = Places.load(base_iri).for_graph()
     workers = min(workers or os.cpu_count() or 1, len(page_paths))
     size = sum(path.stat().st_size for path in page_paths if path.is_file())
     # At least two chunks a worker, so one finishing early finds more work.
@@ -1038,25 +1044,33 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     context = multiprocessing.get_context("fork")
     results: list[_ChunkResult] = []
     with tempfile.TemporaryDirectory(prefix="reviewgraph-chunks-", dir=_scratch()) as folder:
-        shared = _Shared(base_iri, load_known_places(), vocabularies, places,
-                         default_matcher(), parsed_dir=folder)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                 initializer=_init_chunk_worker, initargs=(shared,)) as pool:
-            try:
-                # Pages are parsed first, so that the pages listing one review (its captures)
-                # can be built in one chunk; a chunk's worker reads its pages' results.
-                listed = list(pool.map(_parse_to_file, page_paths,
-                                       chunksize=max(1, len(page_paths) // (4 * workers))))
-                lap("parse")
-                chunks = _review_chunks(page_paths, [slugs for slugs, _ in listed],
-                                        [page_size for _, page_size in listed], count)
+        try:
+            # Pages are parsed first, so that the pages listing one review (its captures) can
+            # be built in one chunk; a chunk's worker reads its pages' results. The parsers
+            # start at once; this process loads what the chunks need meanwhile, and their
+            # workers are forked once it has.
+            parse = _Shared(base_iri, load_known_places(), None, None, None, parsed_dir=folder)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                     initializer=_init_chunk_worker, initargs=(parse,)) as pool:
+                parsed = pool.map(_parse_to_file, page_paths,
+                                  chunksize=max(1, len(page_paths) // (16 * workers)))
+                vocabularies = load_vocabularies(base_iri)
+                places = Places.load(base_iri).for_graph()
+                shared = replace(parse, vocabularies=vocabularies, places=places,
+                                 agencies=default_matcher())
+                listed = list(parsed)
+            lap("parse")
+            chunks = _review_chunks(page_paths, [slugs for slugs, _ in listed],
+                                    [page_size for _, page_size in listed], count)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                     initializer=_init_chunk_worker, initargs=(shared,)) as pool:
                 for name in pool.map(_chunk_to_file, chunks, itertools.repeat(folder)):
                     results.append(_load_chunk(name))  # while the workers go on
-            except BrokenProcessPool as error:  # a worker killed (out of memory?): loudly
-                raise ReviewGraphError(f"a build worker process died ({error}); nothing was "
-                                       "written") from error
-            # Any other exception of a worker (bad input as ReviewGraphError, or a bug)
-            # propagates as it is, with the worker's traceback: never a quiet second build.
+        except BrokenProcessPool as error:  # a worker killed (out of memory?): loudly
+            raise ReviewGraphError(f"a build worker process died ({error}); nothing was "
+                                   "written") from error
+        # Any other exception of a worker (bad input as ReviewGraphError, or a bug)
+        # propagates as it is, with the worker's traceback: never a quiet second build.
     lap("chunks")  # parse, graph, validation of the chunks' own nodes and formatting
 
     problems = [p for result in results for p in result.problems]
@@ -1122,7 +1136,7 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     lap("validate")
 
     shared_lines = nt_lines(shared_set)
-    blocks, classes = _subject_blocks(shared_lines)
+    (subjects, columns), classes = _subject_blocks(shared_lines)
     quads = {base_iri + SHARED_GRAPH: nquads({base_iri + SHARED_GRAPH: shared_lines})
              .encode("utf-8")}
     triples = len(shared_lines)
@@ -1130,7 +1144,10 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     conflicts = [item for result in results for item in result.conflicts]
     for result in results:
         quads.update(result.quads)
-        blocks.extend(result.blocks)
+        subjects += result.nodes[0]
+        for column, pieces in zip(columns, result.nodes[1], strict=True):
+            column += pieces
+        result.nodes, result.quads = ([], []), {}  # the pieces kept in `columns` only
         classes.update(result.classes)
         triples += result.triples
     del results
@@ -1146,17 +1163,27 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
     def graph_files(staging: Path, write: Callable[[str, Content], None]) -> dict[str, str]:
         # Every node's pieces are made; each file puts them in its own order (and is given
         # in parts, not copied once more to put its head and tail on).
-        blocks.sort(key=_nt_order)
-        write(NTRIPLES_FILE, [block[1] for block in blocks])
-        blocks.sort(key=_first)
-        write(TURTLE_FILE, [_TURTLE_HEADER.encode("utf-8"), *[block[2] for block in blocks]])
-        blocks.sort(key=_iri_order)
+        # Each file's pieces are dropped once it is written (see _load_chunk). The largest
+        # files first: the writers, two at a time, then end at about the same time.
+        graphs = sorted(quads)
+        write(NQUADS_FILE, [quads.pop(graph) for graph in graphs])
+        nt, ttl, jsonld = columns
+        columns.clear()
+        # Lines sort by their subject followed by a space (no IRI holds one), then within it.
+        order = sorted(range(len(subjects)), key=lambda node: subjects[node] + " ")
+        write(NTRIPLES_FILE, [nt[node] for node in order])
+        del nt
+        order.sort(key=subjects.__getitem__)
+        write(TURTLE_FILE, [_TURTLE_HEADER.encode("utf-8"), *[ttl[node] for node in order]])
+        del ttl
+        order.sort(key=lambda node: subjects[node][1:-1])
         head, tail = _jsonld_document(["\0"]).encode("utf-8").split(b"\0")
-        nodes = [block[3] for block in blocks]
+        nodes = [jsonld[node] for node in order]
+        del jsonld
         if nodes:
             nodes[0] = memoryview(nodes[0])[len(b",\n"):]  # no comma before the first
         write(JSONLD_FILE, [head, *nodes, tail])
-        write(NQUADS_FILE, [quads[graph] for graph in sorted(quads)])
+        del nodes
         return {}
 
     report_ = _write_outputs(out_dir, base_iri, states, report, Changes(added=sorted(reviews)),
@@ -1184,15 +1211,6 @@ def _page_localities(page_paths: list[Path], pages: dict[str, PageGraph],
             for name in names.difference(localities):
                 if first_touched.get(name, len(order)) < order[file]:
                     (localities[name],) = locality_values[name]
-
-
-def _nt_order(block: _Block) -> str:
-    # Lines sort by their subject followed by a space (no IRI holds one), then within it.
-    return block[0] + " "
-
-
-def _iri_order(block: _Block) -> str:
-    return block[0][1:-1]
 
 
 @dataclass
