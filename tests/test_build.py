@@ -605,3 +605,22 @@ def test_default_pages_are_everything_under_the_sources_folder(tmp_path: Path) -
         "harvested/abc.html", "saved.txt"]
     with pytest.raises(ReviewGraphError, match="no pages"):
         default_pages(tmp_path / "missing")
+
+
+def test_parse_workers_get_every_capture_of_an_address_together(tmp_path: Path) -> None:
+    # Captures of one address repeat their entries: one parse worker reads them all, so its
+    # entry cache reads each entry once. Variants of the address (scheme, www.) count as one.
+    from reviewgraph.build import _parse_groups
+
+    paths = []
+    for number, url in enumerate(["https://www.example.org/list/", "http://example.org/list",
+                                  "https://example.org/other", None, "https://example.org/list"]):
+        path = page(tmp_path, f"capture-{number}.txt", GOOD_PAGE)
+        if url is not None:
+            path.with_suffix(".json").write_text(json.dumps({"captures": [{
+                "url": url, "archive": "live", "capture_time": "2025-03-04T12:00:00Z"}]}),
+                encoding="utf-8")
+        paths.append(path)
+    parts = _parse_groups(paths, [100] * len(paths), 4)
+    assert sorted(page for part in parts for page in part) == [0, 1, 2, 3, 4]
+    assert [0, 1, 4] in parts and [2] in parts and [3] in parts

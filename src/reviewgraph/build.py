@@ -60,7 +60,7 @@ from reviewgraph.graph import (
     shared_triples,
 )
 from reviewgraph.paths import DEFAULT_BUILD_DIR, PROJECT_ROOT, SOURCES_DIR
-from reviewgraph.sources import page_files
+from reviewgraph.sources import page_files, read_captures
 from reviewgraph.terms import DEFAULT_BASE_IRI, PREFIXES, curie, ontology_graph
 from reviewgraph.validation import (
     TripleIndex,
@@ -734,17 +734,46 @@ def _review_chunks(page_paths: list[Path], slugs: list[list[str]], sizes: list[i
     groups: dict[int, list[int]] = {}
     for page in range(len(page_paths)):
         groups.setdefault(root(page), []).append(page)
-    # The largest group first, each to the chunk with the fewest bytes so far (the first
-    # such chunk on a tie): a deterministic, near-even split.
+    return [[page_paths[page] for page in chunk]
+            for chunk in _packed(list(groups.values()), sizes, count)]
+
+
+def _packed(groups: list[list[int]], sizes: list[int], count: int) -> list[list[int]]:
+    """Groups of pages (by number) put together in at most `count` parts of about equal size
+    (bytes): the largest group first, each to the part with the fewest bytes so far (the first
+    such part on a tie), a deterministic, near-even split. Parts hold their pages in order and
+    come in the order of their first page."""
     loads = [0] * max(1, count)
-    chunks: list[list[int]] = [[] for _ in loads]
-    for pages in sorted(groups.values(), key=lambda pages: (-sum(sizes[p] for p in pages),
-                                                             pages[0])):
+    parts: list[list[int]] = [[] for _ in loads]
+    for pages in sorted(groups, key=lambda pages: (-sum(sizes[p] for p in pages), pages[0])):
         lightest = loads.index(min(loads))
-        chunks[lightest].extend(pages)
+        parts[lightest].extend(pages)
         loads[lightest] += sum(sizes[p] for p in pages)
-    ordered = sorted((sorted(chunk) for chunk in chunks if chunk), key=lambda chunk: chunk[0])
-    return [[page_paths[page] for page in chunk] for chunk in ordered]
+    return sorted((sorted(part) for part in parts if part), key=lambda part: part[0])
+
+
+def _parse_groups(page_paths: list[Path], sizes: list[int], count: int) -> list[list[int]]:
+    """The pages (by number) in at most `count` parts for the parse workers, every capture of
+    one address in one part: captures repeat most of their entries, which one worker's
+    EntryCache then reads once (not once in each worker)."""
+    by_address: dict[str, list[int]] = {}
+    for page, path in enumerate(page_paths):
+        try:
+            captures = read_captures(path)
+        except ReviewGraphError:
+            captures = ()  # its parser says what is wrong with it
+        address = _ADDRESS_VARIANT.sub("", captures[-1].url).rstrip("/") if captures \
+            else f"page {page}"
+        by_address.setdefault(address, []).append(page)
+    return _packed(list(by_address.values()), sizes, count)
+
+
+# What tells the variants of an address apart (scheme, "www."): one address to _parse_groups.
+_ADDRESS_VARIANT = re.compile(r"^https?://(?:www\.)?", re.IGNORECASE)
+
+
+def _parse_part(paths: list[Path]) -> list[tuple[list[str], int]]:
+    return [_parse_to_file(path) for path in paths]
 
 
 @dataclass
@@ -1052,13 +1081,18 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
             parse = _Shared(base_iri, load_known_places(), None, None, None, parsed_dir=folder)
             with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                      initializer=_init_chunk_worker, initargs=(parse,)) as pool:
-                parsed = pool.map(_parse_to_file, page_paths,
-                                  chunksize=max(1, len(page_paths) // (16 * workers)))
+                sizes = [path.stat().st_size if path.is_file() else 0 for path in page_paths]
+                parts = _parse_groups(page_paths, sizes, 2 * workers)
+                parsed = pool.map(_parse_part, [[page_paths[page] for page in part]
+                                                for part in parts])
                 vocabularies = load_vocabularies(base_iri)
                 places = Places.load(base_iri).for_graph()
                 shared = replace(parse, vocabularies=vocabularies, places=places,
                                  agencies=default_matcher())
-                listed = list(parsed)
+                listed: list[tuple[list[str], int]] = [([], 0)] * len(page_paths)
+                for part, part_listed in zip(parts, parsed, strict=True):
+                    for page, slugs_and_size in zip(part, part_listed, strict=True):
+                        listed[page] = slugs_and_size
             lap("parse")
             chunks = _review_chunks(page_paths, [slugs for slugs, _ in listed],
                                     [page_size for _, page_size in listed], count)
