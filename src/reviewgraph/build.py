@@ -40,9 +40,16 @@ import time
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from json.encoder import encode_basestring as _json_text  # json.dumps' own, non-ASCII kept
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -393,21 +400,32 @@ def _jsonld_node(subject: str, predicates: dict[str, list[str]], cache: dict[str
     `cache` keeps the JSON of IRIs and CURIEs already written."""
     # Each key's values come from one predicate (no two predicates share a CURIE), in
     # N-Triples order already, as in Turtle.
-    properties: dict[str, list[str]] = {}
+    properties: dict[tuple[str, str], list[str]] = {}
     for predicate, objects in predicates.items():
         if predicate == _TYPE_PREDICATE:
-            types = [_json_text(curie(o[1:-1])) for o in objects if o.startswith("<")]
+            types = [_jsonld_key(o)[1] for o in objects if o.startswith("<")]
             if types:
-                properties["@type"] = types
+                properties[_TYPE_KEY] = types
             values = [_jsonld_value_text(o, cache) for o in objects if not o.startswith("<")]
         else:
             values = [_jsonld_value_text(o, cache) for o in objects]
         if values:
-            properties[curie(predicate[1:-1])] = values
+            properties[_jsonld_key(predicate)] = values
     members = [f'"@id": {_json_text(subject[1:-1])}']
     for key in sorted(properties):
-        members.append(f"{_json_text(key)}: [{', '.join(properties[key])}]")
+        members.append(f"{key[1]}: [{', '.join(properties[key])}]")
     return "{" + ", ".join(members) + "}"
+
+
+@lru_cache(maxsize=1 << 12)
+def _jsonld_key(written: str) -> tuple[str, str]:
+    """An IRI as written in N-Triples -> its CURIE (the IRI where none) and that as JSON text:
+    a build writes the same few predicates and classes a million times."""
+    name = curie(written[1:-1])
+    return name, _json_text(name)
+
+
+_TYPE_KEY = ("@type", _json_text("@type"))
 
 
 def _jsonld_value_text(written: str, cache: dict[str, str]) -> str:
@@ -1018,7 +1036,7 @@ def _written_by_subject(out: dict[object, dict[object, list]]
     by_subject: dict[str, dict[str, list[str]]] = {}
     subject_of: dict[object, str] = {}
     for s, by_predicate in out.items():
-        subject = subject_of[s] = nt_term(s)
+        subject = subject_of[s] = f"<{s}>" if type(s) is URIRef else nt_term(s)
         predicates: dict[str, list[str]] = {}
         for p, values in by_predicate.items():
             predicate = written.get(id(p))
@@ -1361,9 +1379,11 @@ def _write_outputs(out_dir: Path, base_iri: str, states: list[_PageState],
 
         def write(name: str, text: Content) -> None:
             data = [text.encode("utf-8")] if isinstance(text, str) else text
-            while len(pending) >= WRITES_AHEAD:
-                done, future = pending.pop(0)
-                hashes[done] = future.result()
+            if len(pending) >= WRITES_AHEAD:  # wait for the first to finish, whichever
+                wait([future for _, future in pending], return_when=FIRST_COMPLETED)
+                for done, future in [item for item in pending if item[1].done()]:
+                    hashes[done] = future.result()
+                    pending.remove((done, future))
             pending.append((name, writers.submit(_write_file, staging / name, data)))
 
         def written() -> None:
