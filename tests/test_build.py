@@ -624,3 +624,22 @@ def test_parse_workers_get_every_capture_of_an_address_together(tmp_path: Path) 
     parts = _parse_groups(paths, [100] * len(paths), 4)
     assert sorted(page for part in parts for page in part) == [0, 1, 2, 3, 4]
     assert [0, 1, 4] in parts and [2] in parts and [3] in parts
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the parallel build forks")
+def test_parallel_build_reports_a_sparql_violation_as_the_one_process_build(
+        tmp_path: Path, parallel_outcomes: list[str]) -> None:
+    # An incident after the review was published: a SHACL-SPARQL constraint, which the chunk
+    # workers check on a store read from the triples they have written.
+    pages = _many_pages(tmp_path)
+    pages[3].write_text(pages[3].read_text(encoding="utf-8") + GOOD_PAGE.replace(
+        "Child Z", "Child V").replace("in March 2018", "in March 2021"), encoding="utf-8")
+    with pytest.raises(BuildFailed) as parallel:
+        build(pages, tmp_path / "out", workers=2)
+    assert parallel_outcomes == ["BuildFailed"]
+    with pytest.raises(BuildFailed) as one_process:
+        build(pages, tmp_path / "out", workers=1)
+    assert parallel.value.report == one_process.value.report
+    (violation,) = parallel.value.report.violations
+    assert "incident" in violation.message and "child-v" in violation.entity
+    assert violation.value is not None and "2021-03" in violation.value

@@ -76,6 +76,7 @@ from reviewgraph.validation import (
     combine,
     fast_engine_covers,
     fork_call,
+    sparql_predicates,
     validate_focus,
     validate_triples,
 )
@@ -890,8 +891,10 @@ def _chunk_work(paths: list[Path]) -> _ChunkResult:
                    for iri in page.places}
     # The chunk's nodes as written, before the shared triples join the index.
     by_subject, subject_of = _written_by_subject(index.out)
-    index.add(shared_triples(shared.vocabularies, places, chunk.keywords_seen,  # type: ignore[arg-type]
-                             sources, chunk.reviews, 0))
+    shared_part = shared_triples(shared.vocabularies, places, chunk.keywords_seen,  # type: ignore[arg-type]
+                                 sources, chunk.reviews, 0)
+    index.add(shared_part)
+    index.sparql_ntriples = _sparql_ntriples(by_subject, shared_part)
     validated = validate_focus(index, owned.__contains__)
     del index
 
@@ -1052,6 +1055,22 @@ def _written_by_subject(out: dict[object, dict[object, list]]
         by_subject[subject] = dict(sorted(predicates.items())) if len(predicates) > 1 \
             else predicates
     return by_subject, subject_of
+
+
+def _sparql_ntriples(by_subject: dict[str, dict[str, list[str]]],
+                     more: Iterable[tuple[object, object, object]]) -> bytes:
+    """The N-Triples of the triples (written, by subject, and more) with the predicates the
+    SHACL-SPARQL constraints read (validation.sparql_predicates): the chunk's triples are
+    written already, and Oxigraph reads text faster than it is given terms."""
+    predicates = sparql_predicates()
+    wanted = None if predicates is None else {f"<{predicate}>" for predicate in predicates}
+    lines = [f"{subject} {predicate} {value} .\n" for subject, by_predicate in by_subject.items()
+             for predicate in (by_predicate if wanted is None
+                               else wanted.intersection(by_predicate))
+             for value in by_predicate[predicate]]
+    lines += [line + "\n" for line in nt_lines(
+        triple for triple in more if predicates is None or str(triple[1]) in predicates)]
+    return "".join(lines).encode("utf-8")
 
 
 def _page_quads(pages: dict[str, PageGraph], graphs: dict[str, str],

@@ -54,7 +54,7 @@ import multiprocessing
 import os
 import pickle
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
@@ -586,8 +586,12 @@ class TripleIndex:
         self._terms: dict[object, object] | None = None
         self._predicates: set = set()
         self.rdf_type, self.sub_class_of = _RDF_TYPE, _RDFS_SUBCLASS_OF
-        # Oxigraph stores of some of the triples, for SHACL-SPARQL constraints (_sparql_store).
-        self.sparql_stores: dict[frozenset | None, tuple[ox.Store, list[Literal]]] = {}
+        # Oxigraph stores of some of the triples, for SHACL-SPARQL constraints (_sparql_store),
+        # each with the literals put in it (None: not yet looked for, see _sparql_literals).
+        self.sparql_stores: dict[frozenset | None, tuple[ox.Store, list[Literal] | None]] = {}
+        # The N-Triples of the triples with sparql_predicates(), where a caller has them
+        # written already (the parallel build): the store is then read from them.
+        self.sparql_ntriples: bytes | None = None
         for part in more:
             self.add(part)
 
@@ -607,7 +611,7 @@ class TripleIndex:
                     existing.extend(value for value in values if value not in existing)
         self.distinct = self.distinct and isinstance(part, (set, frozenset))
         self._inverse, self._linked_from, self._terms = {}, None, None  # made again if asked
-        self.sparql_stores = {}
+        self.sparql_stores, self.sparql_ntriples = {}, None
 
     def predicates(self) -> set:
         """Every predicate of the triples."""
@@ -1150,18 +1154,22 @@ def _run_properties(index: TripleIndex, checks: Sequence[_PropertyCheck],
                 found.append(_Found(severity, focus, path, None, messages))
             if max_count is not None and len(values) > max_count:
                 found.append(_Found(severity, focus, path, None, messages))
-            for value in values:
+            if values:  # each constraint over the values (results are sorted in the report)
                 for test in tests:
-                    if not test(value):
-                        found.append(_Found(severity, focus, path, value, messages))
+                    for value in values:
+                        if not test(value):
+                            found.append(_Found(severity, focus, path, value, messages))
                 for cls in classes:
-                    if isinstance(value, Literal) or not index.has_class(value, cls):
-                        found.append(_Found(severity, focus, path, value, messages))
+                    for value in values:
+                        if isinstance(value, Literal) or not index.has_class(value, cls):
+                            found.append(_Found(severity, focus, path, value, messages))
                 for options in alternatives:
-                    if not any(all(t(value) for t in member_tests) and all(
-                            not isinstance(value, Literal) and index.has_class(value, c)
-                            for c in member_classes) for member_tests, member_classes in options):
-                        found.append(_Found(severity, focus, path, value, messages))
+                    for value in values:
+                        if not any(all(t(value) for t in member_tests) and all(
+                                not isinstance(value, Literal) and index.has_class(value, c)
+                                for c in member_classes)
+                                for member_tests, member_classes in options):
+                            found.append(_Found(severity, focus, path, value, messages))
             for required in has_values:
                 if required not in values:
                     found.append(_Found(severity, focus, path, None, messages))
@@ -1236,12 +1244,14 @@ def _run_sparql(index: TripleIndex, check: _SparqlCheck, predicates: frozenset |
         solutions = list(store.query(check.query))  # type: ignore[arg-type]
     except SyntaxError:
         raise _Unsupported from None  # pyshacl reports a malformed query in its own words
+    if solutions and terms is None:
+        terms = _sparql_literals(index, predicates)
     for solution in solutions:
-        this = _from_oxigraph(solution["this"], terms)
+        this = _from_oxigraph(solution["this"], terms)  # type: ignore[arg-type]
         if this is None or this not in focus_nodes:
             continue
-        path = _from_oxigraph(solution["path"], terms)
-        value = _from_oxigraph(solution["value"], terms)
+        path = _from_oxigraph(solution["path"], terms)  # type: ignore[arg-type]
+        value = _from_oxigraph(solution["value"], terms)  # type: ignore[arg-type]
         key = (this, path, value)
         if key not in seen:
             seen.add(key)
@@ -1250,41 +1260,65 @@ def _run_sparql(index: TripleIndex, check: _SparqlCheck, predicates: frozenset |
 
 
 def _sparql_store(index: TripleIndex, predicates: frozenset | None
-                  ) -> tuple[ox.Store, list[Literal]]:
+                  ) -> tuple[ox.Store, list[Literal] | None]:
     """An in-memory Oxigraph store of the index's triples with these predicates (all triples
-    for None), made once per index and predicate set, and the literals put in it."""
+    for None), made once per index and predicate set, and the literals put in it (None when
+    read from the index's sparql_ntriples: looked for when a result needs them)."""
     stores = index.sparql_stores
     made = stores.get(predicates)
     if made is None:
+        store = ox.Store()
+        if index.sparql_ntriples is not None:
+            # The caller's N-Triples: Oxigraph reads them several times faster than it is
+            # given the terms one by one.
+            store.load(index.sparql_ntriples, format=ox.RdfFormat.N_TRIPLES)
+            made = stores[predicates] = (store, None)
+            return made
         # Terms are looked up by identity (rdflib's own hashing and equality run in Python,
         # and the index holds each term object for as long as the store is used).
-        wanted_by_id: dict[int, bool] = {}
         converted: dict[int, Any] = {}  # oxigraph terms of rdflib terms, by id
         literals: list[Literal] = []
         quads: list = []
         append, convert, make = quads.append, converted.get, ox.Quad
-        for s, by_predicate in index.out.items():
-            subject = None
-            for p, values in by_predicate.items():
-                wanted = wanted_by_id.get(id(p))
-                if wanted is None:
-                    wanted = wanted_by_id[id(p)] = predicates is None or p in predicates
-                if not wanted:
-                    continue
-                if subject is None:
-                    subject = convert(id(s)) or converted.setdefault(id(s), _to_oxigraph(s))
-                predicate = convert(id(p)) or converted.setdefault(id(p), _to_oxigraph(p))
-                for o in values:
-                    value = convert(id(o))
-                    if value is None:
-                        value = converted[id(o)] = _to_oxigraph(o)
-                        if isinstance(o, Literal):
-                            literals.append(o)
-                    append(make(subject, predicate, value))
-        store = ox.Store()
+        for s, p, values in _sparql_triples(index, predicates):
+            subject = convert(id(s)) or converted.setdefault(id(s), _to_oxigraph(s))
+            predicate = convert(id(p)) or converted.setdefault(id(p), _to_oxigraph(p))
+            for o in values:
+                value = convert(id(o))
+                if value is None:
+                    value = converted[id(o)] = _to_oxigraph(o)
+                    if isinstance(o, Literal):
+                        literals.append(o)
+                append(make(subject, predicate, value))
         store.bulk_extend(quads)
         made = stores[predicates] = (store, literals)
     return made
+
+
+def _sparql_triples(index: TripleIndex, predicates: frozenset | None
+                    ) -> Iterator[tuple[object, object, list]]:
+    """(subject, predicate, values) of the index with these predicates (all for None)."""
+    wanted_by_id: dict[int, bool] = {}
+    for s, by_predicate in index.out.items():
+        for p, values in by_predicate.items():
+            wanted = wanted_by_id.get(id(p))
+            if wanted is None:
+                wanted = wanted_by_id[id(p)] = predicates is None or p in predicates
+            if wanted:
+                yield s, p, values
+
+
+def _sparql_literals(index: TripleIndex, predicates: frozenset | None) -> list[Literal]:
+    """The literals of the index's triples with these predicates (see _from_oxigraph)."""
+    return list({id(o): o for _, _, values in _sparql_triples(index, predicates)
+                 for o in values if isinstance(o, Literal)}.values())
+
+
+def sparql_predicates() -> frozenset[str] | None:
+    """The predicates (IRIs) whose triples the project's SHACL-SPARQL constraints read (None:
+    any): what TripleIndex.sparql_ntriples must hold."""
+    predicates = _compiled_cached(str(SHAPES_DIR)).sparql_predicates
+    return None if predicates is None else frozenset(map(str, predicates))
 
 
 def _to_oxigraph(node: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
