@@ -729,13 +729,13 @@ def _parallel_applies(page_paths: list[Path], workers: int | None) -> bool:
 CHUNK_BYTES = 4_000_000
 
 
-def _review_chunks(page_paths: list[Path], slugs: list[list[str]], sizes: list[int],
-                   count: int) -> list[list[Path]]:
-    """The pages in at most `count` chunks of about equal size (bytes), every page listing a
-    review (by its identity, the slug) in the chunk of every other page listing it: the
-    captures of one review are built, and their identity decided, by one worker. Chunks
-    hold their pages in path order and come in the order of their first page."""
-    group = list(range(len(page_paths)))  # union-find over pages: a page's group
+def _review_chunks(pages: list[int], slugs: list[list[str]], sizes: list[int],
+                   count: int) -> list[list[int]]:
+    """The pages (0, 1, ... by number) in at most `count` chunks of about equal size (bytes),
+    every page listing a review (by its identity, the slug) in the chunk of every other page
+    listing it: the captures of one review are built, and their identity decided, by one
+    worker. Chunks hold their pages in order and come in the order of their first page."""
+    group = list(pages)  # union-find over pages: a page's group
 
     def root(page: int) -> int:
         while group[page] != page:
@@ -751,10 +751,9 @@ def _review_chunks(page_paths: list[Path], slugs: list[list[str]], sizes: list[i
             if other != mine:
                 group[max(other, mine)] = min(other, mine)
     groups: dict[int, list[int]] = {}
-    for page in range(len(page_paths)):
+    for page in pages:
         groups.setdefault(root(page), []).append(page)
-    return [[page_paths[page] for page in chunk]
-            for chunk in _packed(list(groups.values()), sizes, count)]
+    return _packed(list(groups.values()), sizes, count)
 
 
 def _packed(groups: list[list[int]], sizes: list[int], count: int) -> list[list[int]]:
@@ -772,23 +771,31 @@ def _packed(groups: list[list[int]], sizes: list[int], count: int) -> list[list[
 
 
 def _parse_groups(page_paths: list[Path], sizes: list[int], count: int) -> list[list[int]]:
-    """The pages (by number) in at most `count` parts for the parse workers, every capture of
-    one address in one part: captures repeat most of their entries, which one worker's
-    EntryCache then reads once (not once in each worker)."""
-    by_address: dict[str, list[int]] = {}
+    """The pages (by number) in at most `count` parts for the parse workers, the captures of
+    one address in one year in one part: they repeat most of their entries, which one worker's
+    EntryCache then reads once (not once in each worker). (A page rewritten yearly has few
+    entries in common with the year before.)"""
+    by_address: dict[tuple[str, str], list[int]] = {}
     for page, path in enumerate(page_paths):
         try:
             captures = read_captures(path)
         except ReviewGraphError:
             captures = ()  # its parser says what is wrong with it
-        address = _ADDRESS_VARIANT.sub("", captures[-1].url).rstrip("/") if captures \
-            else f"page {page}"
-        by_address.setdefault(address, []).append(page)
+        key = (_ADDRESS_VARIANT.sub("", captures[-1].url).rstrip("/"),
+               captures[-1].capture_time[:4]) if captures else (f"page {page}", "")
+        by_address.setdefault(key, []).append(page)
     return _packed(list(by_address.values()), sizes, count)
 
 
 # What tells the variants of an address apart (scheme, "www."): one address to _parse_groups.
 _ADDRESS_VARIANT = re.compile(r"^https?://(?:www\.)?", re.IGNORECASE)
+
+
+def _largest_first(parts: list[list[int]], sizes: list[int]) -> list[int]:
+    """The parts (of pages, by number) in the order a pool should take them: the largest first
+    (bytes; the first on a tie), so that the last ones are small and the workers end together.
+    """
+    return sorted(range(len(parts)), key=lambda part: -sum(sizes[page] for page in parts[part]))
 
 
 def _parse_part(paths: list[Path]) -> list[tuple[list[str], int]]:
@@ -1119,7 +1126,8 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
             with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                      initializer=_init_chunk_worker, initargs=(parse,)) as pool:
                 sizes = [path.stat().st_size if path.is_file() else 0 for path in page_paths]
-                parts = _parse_groups(page_paths, sizes, 2 * workers)
+                groups = _parse_groups(page_paths, sizes, 2 * workers)
+                parts = [groups[part] for part in _largest_first(groups, sizes)]
                 parsed = pool.map(_parse_part, [[page_paths[page] for page in part]
                                                 for part in parts])
                 vocabularies = load_vocabularies(base_iri)
@@ -1131,12 +1139,19 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
                     for page, slugs_and_size in zip(part, part_listed, strict=True):
                         listed[page] = slugs_and_size
             lap("parse")
-            chunks = _review_chunks(page_paths, [slugs for slugs, _ in listed],
-                                    [page_size for _, page_size in listed], count)
+            chunks = _review_chunks(list(range(len(page_paths))),
+                                    [slugs for slugs, _ in listed], sizes, count)
+            # Results are taken in the chunks' order, whatever order they are built in.
+            loaded: dict[int, _ChunkResult] = {}
+            order = _largest_first(chunks, sizes)
             with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                      initializer=_init_chunk_worker, initargs=(shared,)) as pool:
-                for name in pool.map(_chunk_to_file, chunks, itertools.repeat(folder)):
-                    results.append(_load_chunk(name))  # while the workers go on
+                for chunk, name in zip(order, pool.map(
+                        _chunk_to_file, [[page_paths[page] for page in chunks[chunk]]
+                                         for chunk in order], itertools.repeat(folder)),
+                                       strict=True):
+                    loaded[chunk] = _load_chunk(name)  # while the workers go on
+            results = [loaded[chunk] for chunk in range(len(chunks))]
         except BrokenProcessPool as error:  # a worker killed (out of memory?): loudly
             raise ReviewGraphError(f"a build worker process died ({error}); nothing was "
                                    "written") from error
