@@ -243,7 +243,7 @@ _NEEDS_ESCAPE = re.compile(r'[\\"\n\r]')
 
 def nt_term(term: object) -> str:
     """A term as N-Triples writes it (also valid Turtle)."""
-    if isinstance(term, URIRef):
+    if type(term) is URIRef or isinstance(term, URIRef):  # (the first: no ABC check)
         return f"<{term}>"
     if isinstance(term, Literal):
         # rdflib's slots, not its properties (a build writes a million terms).
@@ -888,7 +888,7 @@ def _chunk_work(paths: list[Path]) -> _ChunkResult:
     index = TripleIndex(*(page.triples for page in chunk.pages.values()))
     owned = set(index.out)
     linked = {o for by_predicate in index.out.values() for values in by_predicate.values()
-              for o in values if isinstance(o, URIRef) and o not in owned}
+              for o in values if (type(o) is URIRef or isinstance(o, URIRef)) and o not in owned}
     sources = [URIRef(iri) for iri in chunk.sources.values()]
     rdf_type = index.canonical(RDF.type)
     types = [(node, rdf_type, cls) for node in {*sources, *map(URIRef, chunk.reviews)}

@@ -649,12 +649,23 @@ class TripleIndex:
         predicate = self.canonical(predicate)
         found = self._inverse.get(predicate)
         if found is None:
-            found = {}
-            for s, by_predicate in self.out.items():
-                for o in by_predicate.get(predicate, ()):
-                    found.setdefault(o, []).append(s)
-            self._inverse[predicate] = found
+            self.make_inverses([predicate])
+            found = self._inverse[predicate]
         return found
+
+    def make_inverses(self, predicates: Iterable[object]) -> None:
+        """Index these predicates' triples object -> subjects, all in one pass over the
+        triples (a pass each cost a validation a tenth of its time)."""
+        wanted = {self.canonical(p) for p in predicates} - self._inverse.keys()
+        if not wanted:
+            return
+        made: dict[object, dict[object, list]] = {predicate: {} for predicate in wanted}
+        for s, by_predicate in self.out.items():
+            for predicate in wanted.intersection(by_predicate):
+                found = made[predicate]
+                for o in by_predicate[predicate]:
+                    found.setdefault(o, []).append(s)
+        self._inverse.update(made)
 
     def instances(self, cls: object) -> set:
         """Nodes typed `cls` or a subclass of it (rdfs:subClassOf in the data, as pyshacl)."""
@@ -1202,6 +1213,9 @@ def _run_fast(index: TripleIndex, compiled: CompiledShapes,
               focus_filter: Callable[[object], bool] | None = None) -> list[_Found]:
     found: list[_Found] = []
     index.canonical(_RDF_TYPE)  # the index's own terms known before the checks look up
+    index.make_inverses([_RDF_TYPE, _RDFS_SUBCLASS_OF, *(
+        prop.path[1] for check in compiled.checks for prop in check.properties
+        if isinstance(prop.path, tuple))])
     for check in compiled.checks:
         focus_nodes = _focus_nodes(index, check.targets)
         if focus_filter is not None:
