@@ -798,6 +798,11 @@ def _largest_first(parts: list[list[int]], sizes: list[int]) -> list[int]:
     return sorted(range(len(parts)), key=lambda part: -sum(sizes[page] for page in parts[part]))
 
 
+# Parts of the pages per parse worker: parsing a part has next to no cost of its own, and the
+# smaller the last parts, the sooner the workers end together.
+PARSE_PARTS_PER_WORKER = 4
+
+
 def _parse_part(paths: list[Path]) -> list[tuple[list[str], int]]:
     return [_parse_to_file(path) for path in paths]
 
@@ -1126,7 +1131,7 @@ def _parallel_build(page_paths: list[Path], out_dir: Path, base_iri: str, strict
             with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                      initializer=_init_chunk_worker, initargs=(parse,)) as pool:
                 sizes = [path.stat().st_size if path.is_file() else 0 for path in page_paths]
-                groups = _parse_groups(page_paths, sizes, 2 * workers)
+                groups = _parse_groups(page_paths, sizes, PARSE_PARTS_PER_WORKER * workers)
                 parts = [groups[part] for part in _largest_first(groups, sizes)]
                 parsed = pool.map(_parse_part, [[page_paths[page] for page in part]
                                                 for part in parts])
